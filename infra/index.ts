@@ -1,0 +1,60 @@
+// queuekit: config → plan → render → components. Bad config throws here, before any resource exists.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { RedisBroker } from "./components/redisBroker";
+import { kitLabels } from "./components/common";
+import { readStackConfig } from "./config/pulumi";
+import type { Connection } from "./config/types";
+import { planMemory } from "./plan/planner";
+import { renderRedisConf } from "./render/redisConf";
+
+const stack = pulumi.getStack();
+const { config, redisPassword } = readStackConfig(new pulumi.Config("queuekit"));
+const plan = planMemory(config);
+
+const engine = new docker.Provider("docker", { host: dockerHost(config.host.connection) });
+const network = new docker.Network(
+  "network",
+  { name: `qk-${stack}`, labels: kitLabels(stack, "network") },
+  { provider: engine },
+);
+
+const redis = new RedisBroker(
+  "redis",
+  {
+    stack,
+    image: config.redis.image,
+    network,
+    memoryBytes: plan.redis.limit.bytes,
+    maxmemoryBytes: plan.redis.maxmemory.bytes,
+    port: config.redis.port,
+    password: redisPassword,
+    redisConf: redisPassword.apply((password) =>
+      renderRedisConf({
+        stack,
+        port: config.redis.port,
+        password,
+        tcpBacklog: config.redis.tcpBacklog,
+        maxmemoryBytes: plan.redis.maxmemory.bytes,
+        containerLimitBytes: plan.redis.limit.bytes,
+        maxmemoryPolicy: config.redis.maxmemoryPolicy,
+        persistence: config.redis.persistence,
+      }),
+    ),
+    publishOn: config.redis.bind === "none" ? undefined : config.redis.bind,
+  },
+  { providers: { docker: engine } },
+);
+
+/** The whole memory budget, as planned (bytes). */
+export const memoryPlan = plan;
+export const redisUrl = redis.url;
+export const redisMaxmemory = redis.maxmemoryBytes;
+export const redisContainer = redis.container.name;
+
+// Local engine on the unix socket; a VPS's engine over SSH (the docker CLI's ssh:// transport).
+function dockerHost(connection: Connection): string {
+  return connection.kind === "local"
+    ? "unix:///var/run/docker.sock"
+    : `ssh://${connection.user}@${connection.host}:${connection.port}`;
+}

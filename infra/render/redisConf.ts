@@ -1,0 +1,41 @@
+import { fill, readTemplate } from "./template";
+
+import type { MaxmemoryPolicy, Persistence } from "../config/types";
+
+export interface RedisConfInput {
+  readonly stack: string;
+  readonly port: number;
+  readonly password: string;
+  readonly tcpBacklog: number;
+  readonly maxmemoryBytes: number;
+  readonly containerLimitBytes: number;
+  readonly maxmemoryPolicy: MaxmemoryPolicy;
+  readonly persistence: Persistence;
+}
+
+const policyReasons: Record<MaxmemoryPolicy, string> = {
+  noeviction: "Full memory rejects new writes (the producer sees an error) instead of deleting queued tasks.",
+  "volatile-lru": "Only keys with a TTL (task results) are evicted; Celery's queue lists have none, so they stay.",
+  "volatile-lfu": "Only keys with a TTL (task results) are evicted, least used first; queue lists have no TTL.",
+  "volatile-ttl": "Only keys with a TTL (task results) are evicted, nearest expiry first; queue lists have no TTL.",
+  "volatile-random": "Only keys with a TTL (task results) are evicted, at random; queue lists have no TTL.",
+};
+
+/** The complete redis.conf for one broker; pure, so snapshot tests and redis-server can check it. */
+export function renderRedisConf(input: RedisConfInput): string {
+  if (input.maxmemoryBytes >= input.containerLimitBytes) {
+    throw new Error(`maxmemory ${input.maxmemoryBytes} must stay below the container limit ${input.containerLimitBytes}`);
+  }
+  return fill(readTemplate("redis/redis.conf.tmpl"), {
+    stack: input.stack,
+    port: input.port,
+    password: input.password,
+    tcpBacklog: input.tcpBacklog,
+    maxmemory: input.maxmemoryBytes,
+    containerLimitMiB: Math.floor(input.containerLimitBytes / 2 ** 20),
+    maxmemoryPolicy: input.maxmemoryPolicy,
+    policyReason: policyReasons[input.maxmemoryPolicy],
+    persistence: input.persistence,
+    persistenceBlock: readTemplate(`redis/persistence-${input.persistence}.conf`).trimEnd(),
+  });
+}
