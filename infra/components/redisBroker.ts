@@ -55,7 +55,10 @@ export class RedisBroker extends pulumi.ComponentResource {
         ports: args.publishOn ? [{ internal: args.port, external: args.port, ip: args.publishOn }] : [],
         // The password is read from the mounted config so it never shows in `docker inspect`.
         healthcheck: {
-          tests: ["CMD-SHELL", `redis-cli -p ${args.port} --no-auth-warning -a "$(sed -n 's/^requirepass //p' ${confPath})" ping | grep -q PONG`],
+          tests: [
+            "CMD-SHELL",
+            `redis-cli -p ${args.port} --no-auth-warning -a "$(sed -n 's/^requirepass //p' ${confPath})" ping | grep -q PONG`,
+          ],
           interval: "5s",
           timeout: "3s",
           retries: 5,

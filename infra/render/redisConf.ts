@@ -24,7 +24,9 @@ const policyReasons: Record<MaxmemoryPolicy, string> = {
 /** The complete redis.conf for one broker; pure, so snapshot tests and redis-server can check it. */
 export function renderRedisConf(input: RedisConfInput): string {
   if (input.maxmemoryBytes >= input.containerLimitBytes) {
-    throw new Error(`maxmemory ${input.maxmemoryBytes} must stay below the container limit ${input.containerLimitBytes}`);
+    throw new Error(
+      `maxmemory ${input.maxmemoryBytes} must stay below the container limit ${input.containerLimitBytes}`,
+    );
   }
   return fill(readTemplate("redis/redis.conf.tmpl"), {
     stack: input.stack,

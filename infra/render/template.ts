@@ -2,7 +2,11 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 
 /** templates/ at the repo root, whether running from sources or from dist/. */
-export const templatesDir = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..", "templates");
+export const templatesDir = path.resolve(
+  __dirname,
+  __dirname.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..",
+  "templates",
+);
 
 export function readTemplate(name: string): string {
   return readFileSync(path.join(templatesDir, name), "utf8");

@@ -1,0 +1,104 @@
+// Runs the real Pulumi CLI (from scripts/env.sh) and the real Docker CLI for end-to-end tests.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+export const repo = path.resolve(__dirname, "../../..");
+
+export interface Result {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+}
+
+/** Run a shell command in the repo with the pinned toolchain on PATH; never throws. */
+export function sh(command: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 600_000): Result {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("bash", ["-c", `source scripts/env.sh && ${command}`], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: timeoutMs,
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return {
+    code: r.status ?? -1,
+    stdout: r.stdout ?? "",
+    stderr: (r.stderr ?? "") + (r.error ? String(r.error) : ""),
+    seconds,
+  };
+}
+
+/** Like sh, but a non-zero exit fails with the command's output. */
+export function ok(command: string, env: NodeJS.ProcessEnv = {}): Result {
+  const r = sh(command, env);
+  if (r.code !== 0)
+    throw new Error(`\`${command}\` exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  return r;
+}
+
+export function docker(args: string): string {
+  return ok(`docker ${args}`).stdout.trim();
+}
+
+export function inspect<T = Record<string, unknown>>(container: string): T {
+  return (JSON.parse(docker(`inspect ${container}`)) as T[])[0];
+}
+
+/** Names of everything a stack left in Docker (containers, networks, volumes labelled with it). */
+export function leftovers(stack: string): string[] {
+  const filter = `--filter label=queuekit.stack=${stack}`;
+  return [
+    docker(`ps -a ${filter} --format '{{.Names}}'`),
+    docker(`network ls ${filter} --format '{{.Name}}'`),
+    docker(`volume ls ${filter} --format '{{.Name}}'`),
+  ]
+    .join("\n")
+    .split("\n")
+    .filter((s) => s.length > 0);
+}
+
+/**
+ * A throw-away stack: its own file backend, a Pulumi.<name>.yaml copied from a template stack file
+ * (same passphrase, so its secrets decrypt), removed again by dispose().
+ */
+export class TestStack {
+  readonly env: NodeJS.ProcessEnv;
+  private readonly stateDir: string;
+  private readonly stackFile: string;
+
+  constructor(
+    readonly name: string,
+    template: string,
+    patch?: (yaml: string) => string,
+  ) {
+    this.stateDir = mkdtempSync(path.join(tmpdir(), `qk-${name}-`));
+    this.env = { PULUMI_BACKEND_URL: `file://${this.stateDir}` };
+    this.stackFile = path.join(repo, `Pulumi.${name}.yaml`);
+    copyFileSync(path.join(repo, template), this.stackFile);
+    if (patch) writeFileSync(this.stackFile, patch(readFileSync(this.stackFile, "utf8")));
+    ok(`pulumi stack init ${name} --non-interactive`, this.env);
+  }
+
+  pulumi(args: string): Result {
+    return sh(`pulumi ${args} --stack ${this.name} --non-interactive`, this.env);
+  }
+
+  /** Resources in the stack's state (the root Stack resource included). */
+  resources(): { type: string; urn: string }[] {
+    const exported = JSON.parse(ok(`pulumi stack export --stack ${this.name}`, this.env).stdout) as {
+      deployment: { resources?: { type: string; urn: string }[] };
+    };
+    return exported.deployment.resources ?? [];
+  }
+
+  dispose(): void {
+    this.pulumi("destroy --yes --skip-preview");
+    sh(`pulumi stack rm --yes --force --stack ${this.name}`, this.env);
+    rmSync(this.stackFile, { force: true });
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,58 @@
+// The local stack through the real Pulumi CLI and providers against the real dockerd:
+// up → limits as planned → second up changes nothing → destroy leaves nothing.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { leftovers, inspect, ok, TestStack } from "./harness";
+
+const MiB = 2 ** 20;
+
+describe("local stack, end to end", () => {
+  let stack: TestStack;
+  let outputs: {
+    memoryPlan: { redis: { limit: { bytes: number }; maxmemory: { bytes: number } } };
+    redisContainer: string;
+  };
+
+  before(() => {
+    console.log(`# pulumi CLI: ${ok("pulumi version").stdout.trim()}`);
+    stack = new TestStack(`e2e-local-${process.pid}`, "Pulumi.local.yaml");
+  });
+  after(() => stack?.dispose());
+
+  it("pulumi up creates the network, the volume and a Redis container", () => {
+    const up = stack.pulumi("up --yes --skip-preview");
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    console.log(`# pulumi up (create): ${up.seconds.toFixed(1)} s`);
+    outputs = JSON.parse(stack.pulumi("stack output --json --show-secrets").stdout);
+    assert.match(outputs.redisContainer, /^qk-e2e-local-\d+-redis$/);
+  });
+
+  it("docker inspect shows Memory and MemorySwap equal to the planned bytes", () => {
+    const host = inspect<{
+      HostConfig: { Memory: number; MemorySwap: number };
+      State: { Health?: { Status: string } };
+    }>(outputs.redisContainer);
+    const planned = outputs.memoryPlan.redis.limit.bytes;
+    assert.equal(planned % MiB, 0, "the plan gives whole MiB");
+    assert.equal(host.HostConfig.Memory, planned);
+    assert.equal(host.HostConfig.MemorySwap, planned, "no swap: memorySwap == memory");
+    assert.equal(host.State.Health?.Status, "healthy");
+  });
+
+  it("a second pulumi up reports no changes", () => {
+    const again = stack.pulumi("up --yes --skip-preview --expect-no-changes");
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.doesNotMatch(again.stdout, /\b(created|updated|replaced|deleted)\b/);
+    console.log(`# pulumi up (no changes): ${again.seconds.toFixed(1)} s`);
+  });
+
+  it("pulumi destroy leaves nothing of the stack behind", () => {
+    const down = stack.pulumi("destroy --yes --skip-preview");
+    assert.equal(down.code, 0, down.stdout + down.stderr);
+    assert.deepEqual(leftovers(stack.name), []);
+    assert.deepEqual(
+      stack.resources().filter((r) => r.type !== "pulumi:pulumi:Stack"),
+      [],
+    );
+  });
+});
