@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisBroker } from "./components/redisBroker";
 import { kitLabels } from "./components/common";
+import { WorkerPool } from "./components/workerPool";
 import { readStackConfig } from "./config/pulumi";
 import type { Connection } from "./config/types";
 import { planMemory } from "./plan/planner";
@@ -39,6 +40,7 @@ const redis = new RedisBroker(
         containerLimitBytes: plan.redis.limit.bytes,
         maxmemoryPolicy: config.redis.maxmemoryPolicy,
         persistence: config.redis.persistence,
+        activeDefrag: config.redis.activeDefrag,
       }),
     ),
     publishOn: config.redis.bind === "none" ? undefined : config.redis.bind,
@@ -46,11 +48,22 @@ const redis = new RedisBroker(
   { providers: { docker: engine } },
 );
 
+const workers = config.workers.map(
+  (pool, i) =>
+    new WorkerPool(
+      `workers-${pool.name}`,
+      { stack, pool, plan: plan.workers[i], network, brokerUrl: redis.url },
+      { providers: { docker: engine }, dependsOn: [redis] },
+    ),
+);
+
 /** The whole memory budget, as planned (bytes). */
 export const memoryPlan = plan;
 export const redisUrl = redis.url;
 export const redisMaxmemory = redis.maxmemoryBytes;
 export const redisContainer = redis.container.name;
+export const workerContainers = workers.flatMap((w) => w.containers.map((c) => c.name));
+export const workerNodes = workers.flatMap((w) => w.nodeNames);
 
 // Local engine on the unix socket; a VPS's engine over SSH (the docker CLI's ssh:// transport).
 function dockerHost(connection: Connection): string {

@@ -11,6 +11,8 @@ export interface RedisConfInput {
   readonly containerLimitBytes: number;
   readonly maxmemoryPolicy: MaxmemoryPolicy;
   readonly persistence: Persistence;
+  /** Needs Redis' bundled jemalloc (official images); distribution builds refuse `activedefrag yes`. */
+  readonly activeDefrag: boolean;
 }
 
 const policyReasons: Record<MaxmemoryPolicy, string> = {
@@ -38,6 +40,7 @@ export function renderRedisConf(input: RedisConfInput): string {
     maxmemoryPolicy: input.maxmemoryPolicy,
     policyReason: policyReasons[input.maxmemoryPolicy],
     persistence: input.persistence,
+    defragBlock: readTemplate(`redis/defrag-${input.activeDefrag ? "on" : "off"}.conf`).trimEnd(),
     persistenceBlock: readTemplate(`redis/persistence-${input.persistence}.conf`).trimEnd(),
   });
 }

@@ -1,0 +1,83 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { WorkerPoolConfig } from "../config/types";
+import type { WorkerPoolPlan } from "../plan/types";
+import { renderCeleryConfig, stopTimeoutOf, workerArgv } from "../render/celery";
+import { kitLabels, rotatedLogs } from "./common";
+
+export interface WorkerPoolArgs {
+  readonly stack: string;
+  readonly pool: WorkerPoolConfig;
+  readonly plan: WorkerPoolPlan;
+  readonly network: docker.Network;
+  /** redis://… with the password (secret). */
+  readonly brokerUrl: pulumi.Input<string>;
+  readonly cgroupParent?: string;
+}
+
+const configDir = "/etc/queuekit";
+
+/** One Celery worker pool: `replicas` containers, each with the planned limit and worker flags. */
+export class WorkerPool extends pulumi.ComponentResource {
+  public readonly containers: docker.Container[];
+  public readonly nodeNames: string[];
+
+  constructor(name: string, args: WorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("queuekit:celery:WorkerPool", name, {}, opts);
+    const { stack, pool, plan } = args;
+    const celeryconfig = pulumi.secret(
+      pulumi.output(args.brokerUrl).apply((brokerUrl) => renderCeleryConfig({ stack, pool, plan, brokerUrl })),
+    );
+
+    this.nodeNames = [];
+    this.containers = Array.from({ length: plan.replicas }, (_, i) => {
+      const containerName = `qk-${stack}-worker-${pool.name}-${i}`;
+      const nodeName = `${pool.name}-${i}@${containerName}`;
+      this.nodeNames.push(nodeName);
+      return new docker.Container(
+        `${name}-${i}`,
+        {
+          name: containerName,
+          hostname: containerName,
+          image: pool.image,
+          command: workerArgv(pool, plan, nodeName),
+          envs: [`PYTHONPATH=/app:${configDir}`],
+          memory: plan.limit.mib,
+          memorySwap: plan.memorySwap.mib,
+          restart: "unless-stopped",
+          uploads: [{ file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig }],
+          networksAdvanced: [{ name: args.network.name }],
+          healthcheck: {
+            tests: [
+              "CMD",
+              "python3",
+              "-m",
+              "celery",
+              "-A",
+              pool.app,
+              "inspect",
+              "ping",
+              "-d",
+              nodeName,
+              "--timeout",
+              "5",
+            ],
+            interval: "30s",
+            timeout: "15s",
+            retries: 3,
+            startPeriod: "20s",
+          },
+          // SIGTERM starts Celery's warm shutdown; Docker waits for the running tasks before SIGKILL.
+          stopSignal: "SIGTERM",
+          stopTimeout: stopTimeoutOf(pool),
+          destroyGraceSeconds: stopTimeoutOf(pool),
+          labels: [...kitLabels(stack, "worker"), { label: "queuekit.pool", value: pool.name }],
+          cgroupParent: args.cgroupParent,
+          ...rotatedLogs,
+        },
+        { parent: this, deleteBeforeReplace: true },
+      );
+    });
+    this.registerOutputs({ containers: this.containers.map((c) => c.name) });
+  }
+}

@@ -1,0 +1,59 @@
+import type { WorkerPoolConfig } from "../config/types";
+import type { WorkerPoolPlan } from "../plan/types";
+import { fill, readTemplate } from "./template";
+
+/** Hard time limit when the config sets none: a stuck task must not hold a child forever. */
+export const DEFAULT_TIME_LIMIT_S = 1800;
+/** Seconds Docker waits after SIGTERM beyond the longest task, so a warm shutdown can finish it. */
+export const STOP_GRACE_S = 30;
+
+export const timeLimitOf = (pool: WorkerPoolConfig): number => pool.timeLimit ?? DEFAULT_TIME_LIMIT_S;
+export const softTimeLimitOf = (pool: WorkerPoolConfig): number =>
+  pool.softTimeLimit ?? Math.floor(timeLimitOf(pool) * 0.9);
+/** Docker's stop timeout: longer than the longest task's (soft) limit. */
+export const stopTimeoutOf = (pool: WorkerPoolConfig): number => timeLimitOf(pool) + STOP_GRACE_S;
+/** Redelivery of an unacknowledged task: well after the hard limit killed it. */
+export const visibilityTimeoutOf = (pool: WorkerPoolConfig): number => 2 * timeLimitOf(pool) + STOP_GRACE_S;
+
+/** `celery worker` argv for one pool, every memory flag from the plan. */
+export function workerArgv(pool: WorkerPoolConfig, plan: WorkerPoolPlan, nodeName: string): string[] {
+  const argv = ["python3", "-m", "celery", "-A", pool.app, "worker", "--pool", plan.pool, "-n", nodeName];
+  argv.push("-Q", pool.queues.join(","), "--prefetch-multiplier", String(plan.prefetchMultiplier));
+  if (plan.pool === "prefork") {
+    if (plan.autoscale) argv.push("--autoscale", `${plan.autoscale.max},${plan.autoscale.min}`);
+    else argv.push("--concurrency", String(plan.concurrency));
+    argv.push("--max-tasks-per-child", String(plan.maxTasksPerChild));
+    argv.push("--max-memory-per-child", String(plan.maxMemoryPerChildKiB));
+  } else {
+    argv.push("--concurrency", String(plan.concurrency));
+  }
+  // Without a mingle/gossip exchange a restarting worker starts faster and sends less to Redis.
+  argv.push("--without-mingle", "--without-gossip", "--loglevel", "INFO");
+  return argv;
+}
+
+export interface CeleryConfigInput {
+  readonly stack: string;
+  readonly pool: WorkerPoolConfig;
+  readonly plan: WorkerPoolPlan;
+  readonly brokerUrl: string;
+  readonly serializer?: "json" | "msgpack";
+  readonly resultExpiresSeconds?: number;
+}
+
+/** The celeryconfig module the worker imports (secret: it holds the broker password). */
+export function renderCeleryConfig(input: CeleryConfigInput): string {
+  const serializer = input.serializer ?? "json";
+  return fill(readTemplate("celery/celeryconfig.py.tmpl"), {
+    stack: input.stack,
+    pool: input.pool.name,
+    brokerUrl: JSON.stringify(input.brokerUrl),
+    serializer,
+    acceptContent: JSON.stringify(serializer === "json" ? ["json"] : ["msgpack", "json"]),
+    resultExpiresSeconds: input.resultExpiresSeconds ?? 3600,
+    prefetchMultiplier: input.plan.prefetchMultiplier,
+    visibilityTimeoutSeconds: visibilityTimeoutOf(input.pool),
+    softTimeLimit: softTimeLimitOf(input.pool),
+    timeLimit: timeLimitOf(input.pool),
+  });
+}

@@ -1,0 +1,33 @@
+# Celery settings rendered by queuekit for worker pool "default" of stack test.
+# Import it in your app: app.config_from_object("queuekit_celeryconfig")
+# Every value below says why it is what it is; the memory numbers come from the stack's plan.
+
+# The broker (and result backend) is the stack's Redis; the password comes from a Pulumi secret.
+broker_url = "redis://:pw@redis:6379/0"
+result_backend = "redis://:pw@redis:6379/0"
+
+# JSON by default: readable in Redis, no code execution on load; msgpack is ~5% smaller per message.
+task_serializer = "json"
+result_serializer = "json"
+accept_content = ["json"]
+
+# Acknowledge after the task ran, so a task whose worker dies mid-way is delivered again.
+task_acks_late = True
+# ...including when the child was killed (OOM, --max-memory-per-child): requeue instead of marking it failed.
+task_reject_on_worker_lost = True
+# Results are not stored unless a task asks for it: stored results are what fills Redis.
+task_ignore_result = True
+# Stored results expire (they get a TTL), so volatile-* eviction can reclaim them and never a queue.
+result_expires = 3600
+# One message per process at a time: a backlog stays in Redis, not in worker memory.
+worker_prefetch_multiplier = 1
+# A task not acknowledged within this time is delivered again: longer than the longest task.
+broker_transport_options = {"visibility_timeout": 1230}
+result_backend_transport_options = {"visibility_timeout": 1230}
+# Limits per task: the soft one raises SoftTimeLimitExceeded so the task can clean up.
+task_soft_time_limit = 540
+task_time_limit = 600
+# Keep retrying the broker connection at start-up: Redis may still be loading its AOF.
+broker_connection_retry_on_startup = True
+# Worker events off: they are extra Redis traffic and memory nobody reads without a monitor.
+worker_send_task_events = False
