@@ -1,0 +1,57 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, type ConfigIssue } from "./errors";
+import { parseConfig } from "./parse";
+import { rawFromEntries } from "./raw";
+import type { QueuekitConfig } from "./types";
+
+export interface StackConfig {
+  readonly config: QueuekitConfig;
+  readonly redisPassword: pulumi.Output<string>;
+  /** Present when host.connection.kind is "ssh". */
+  readonly sshPrivateKey?: pulumi.Output<string>;
+}
+
+/**
+ * Reads every `queuekit:*` key of the stack (so a misspelt key is an error, not a silent default),
+ * validates it, and keeps the secrets as Outputs outside the plain config.
+ */
+export function readStackConfig(cfg: pulumi.Config): StackConfig {
+  const entries = Object.fromEntries(
+    Object.entries(pulumi.runtime.allConfig()).map(([key, text]) => [key, fromConfigText(text)]),
+  );
+  const issues: ConfigIssue[] = [];
+  const redisPassword = cfg.getSecret("redisPassword");
+  if (redisPassword === undefined) {
+    issues.push({
+      path: "redisPassword",
+      value: undefined,
+      message: `required: pulumi config set --secret ${cfg.name}:redisPassword <password>`,
+    });
+  }
+  let config: QueuekitConfig | undefined;
+  try {
+    config = parseConfig(rawFromEntries(entries, cfg.name));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues.unshift(...error.issues);
+  }
+  const sshPrivateKey = cfg.getSecret("sshPrivateKey");
+  if (config?.host.connection.kind === "ssh" && sshPrivateKey === undefined) {
+    issues.push({
+      path: "sshPrivateKey",
+      value: undefined,
+      message: `required with host.connection.kind "ssh": pulumi config set --secret ${cfg.name}:sshPrivateKey < ~/.ssh/id_ed25519`,
+    });
+  }
+  if (config === undefined || redisPassword === undefined || issues.length) throw new ConfigError(issues);
+  return { config, redisPassword, sshPrivateKey };
+}
+
+// Structured values reach the program as JSON text, plain ones as the bare string.
+function fromConfigText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

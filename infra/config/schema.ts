@@ -1,0 +1,353 @@
+import { z } from "zod";
+import { bindProblem } from "./bind";
+import type { MaxmemoryPolicy, PoolKind, QueuekitConfig, WorkerPoolConfig } from "./types";
+import { ceilMiB, floorMiB, formatSize, MiB, parseShare, parseSize, SHARE_FORM, SIZE_FORM } from "./units";
+
+// Every leaf parses from `unknown` with a message of its own, so each error says what is accepted.
+
+type Ctx = z.RefinementCtx;
+
+function issue(ctx: Ctx, message: string, path?: PropertyKey[]): void {
+  ctx.addIssue({ code: "custom", message, ...(path && { path }) });
+}
+
+// Zod's idiom for a failed transform: record the issue, return a value that is never used.
+function reject(ctx: Ctx, message: string): never {
+  issue(ctx, message);
+  return z.NEVER;
+}
+
+const quoted = (values: readonly unknown[]): string => values.map((v) => JSON.stringify(v)).join(", ");
+
+function size(min: number, why = "") {
+  return z.unknown().transform((value, ctx) => {
+    const parsed = parseSize(value);
+    if (!parsed.ok) return reject(ctx, parsed.reason);
+    if (parsed.value < min)
+      return reject(ctx, `${parsed.value === 0 ? "zero" : "too small"}: at least ${formatSize(min)}${why}`);
+    return parsed.value;
+  });
+}
+
+function int(min: number, max: number, why = "") {
+  return z
+    .unknown()
+    .transform((value, ctx) =>
+      typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
+        ? value
+        : reject(ctx, `a whole number from ${min} to ${max}${why}`),
+    );
+}
+
+function oneOf<const T extends string | number>(
+  values: readonly T[],
+  refusal: (value: unknown) => string | undefined = () => undefined,
+) {
+  return z
+    .unknown()
+    .transform(
+      (value, ctx): T =>
+        values.some((v) => v === value)
+          ? (value as T)
+          : reject(ctx, `${refusal(value) ?? "not accepted"}; one of ${quoted(values)}`),
+    );
+}
+
+function text(form: string, pattern = /\S/) {
+  return z
+    .unknown()
+    .transform((value, ctx) =>
+      typeof value === "string" && pattern.test(value) ? value : reject(ctx, `expected ${form}`),
+    );
+}
+
+const bool = () =>
+  z.unknown().transform((value, ctx) => (typeof value === "boolean" ? value : reject(ctx, "true or false")));
+
+function strict<S extends z.core.$ZodLooseShape>(what: string, shape: S) {
+  const keys = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown key; ${what} accepts: ${keys}`
+        : `expected ${what}: an object with keys ${keys}`,
+  });
+}
+
+function list<T extends z.ZodType>(item: T, form: string) {
+  return z.array(item, { error: `expected a list of ${form}` }).min(1, { error: `at least one ${form}` });
+}
+
+// Redis needs room for its own structures plus a queue worth having.
+export const REDIS_MIN = 64 * MiB;
+
+/** Default host reserve: dockerd + containerd + shims + sshd/systemd (≈230 MiB RSS measured) and 1/16 of RAM for the kernel and page cache. */
+export const defaultReserve = (memory: number): number => ceilMiB(256 * MiB + memory / 16);
+
+export const POOL_DEFAULTS = {
+  perChildMemory: 128 * MiB,
+  parentMemory: 96 * MiB,
+  /** Per greenlet/thread: the working set of one I/O-bound task. */
+  perTaskMemory: 4 * MiB,
+  /** The solo pool runs its one task in the main process, sized like a prefork child. */
+  soloTaskMemory: 128 * MiB,
+  maxTasksPerChild: 200,
+} as const;
+
+const memoryOrShare = z.unknown().transform((value, ctx): { bytes: number } | { share: number } => {
+  if (typeof value === "string" && value.trim().endsWith("%")) {
+    const share = parseShare(value);
+    return share.ok ? { share: share.value } : reject(ctx, share.reason);
+  }
+  const parsed = parseSize(value);
+  if (!parsed.ok) return reject(ctx, `${parsed.reason}, or ${SHARE_FORM}`);
+  if (parsed.value < REDIS_MIN) return reject(ctx, `too small: at least ${formatSize(REDIS_MIN)}, or ${SHARE_FORM}`);
+  return { bytes: parsed.value };
+});
+
+const swapFile = z.unknown().transform((value, ctx) => {
+  if (value === "none") return 0;
+  const parsed = parseSize(value);
+  return parsed.ok && parsed.value >= MiB ? parsed.value : reject(ctx, `"none", or ${SIZE_FORM} of at least 1MiB`);
+});
+
+const connection = z.discriminatedUnion(
+  "kind",
+  [
+    strict("a local connection", { kind: z.literal("local") }),
+    strict("an ssh connection", {
+      kind: z.literal("ssh"),
+      host: text('the VPS address, e.g. "203.0.113.10" or "vps.example.com"', /^[^\s@/]+$/),
+      port: int(1, 65535).default(22),
+      user: text('a login name, e.g. "root"', /^[^\s@:]+$/).default("root"),
+    }),
+  ],
+  {
+    error: () =>
+      'expected {kind: "local"} or {kind: "ssh", host, port?, user?} (the key is the secret queuekit:sshPrivateKey)',
+  },
+);
+
+const host = strict("host", {
+  memory: size(512 * MiB, " (the smallest host the kit plans for)"),
+  cpus: int(1, 256),
+  reserve: size(128 * MiB, " (the OS, dockerd and sshd need at least that)").optional(),
+  connection: connection.prefault({ kind: "local" }),
+  sysctl: strict("host.sysctl", {
+    overcommitMemory: oneOf(
+      [1],
+      () => "Redis forks for every background save; under 0 or 2 the kernel may refuse that fork",
+    ).default(1),
+    swappiness: int(0, 100).default(1),
+    somaxconn: int(1, 65535).optional(),
+  }).prefault({}),
+  transparentHugePages: oneOf(["never", "madvise"] as const, (v) =>
+    v === "always" ? "Redis' forked saves copy whole 2 MiB pages on write: memory spikes and latency" : undefined,
+  ).default("never"),
+  swapFile: swapFile.default(0),
+  emulate: bool().default(false),
+});
+
+const POLICIES = [
+  "noeviction",
+  "volatile-lru",
+  "volatile-lfu",
+  "volatile-ttl",
+  "volatile-random",
+] as const satisfies readonly MaxmemoryPolicy[];
+
+const redis = strict("redis", {
+  image: text('an image reference, e.g. "redis:7"').default("redis:7"),
+  memory: memoryOrShare.default({ share: 0.25 }),
+  persistence: oneOf(["none", "rdb", "aof"] as const).default("aof"),
+  maxmemoryPolicy: oneOf(POLICIES, (v) =>
+    typeof v === "string" && v.startsWith("allkeys-")
+      ? "evicts queued tasks: Celery's queue lists carry no TTL, so an allkeys-* policy deletes them when memory is full"
+      : undefined,
+  ).default("noeviction"),
+  bind: z
+    .unknown()
+    .transform((value, ctx) => {
+      const problem = bindProblem(value);
+      return problem === undefined ? (value as string) : reject(ctx, problem);
+    })
+    .default("none"),
+  port: int(1, 65535).default(6379),
+  tcpBacklog: int(1, 65535).default(511),
+  // Official images bundle Redis' jemalloc; distribution builds (e.g. Debian's) refuse `activedefrag yes`.
+  activeDefrag: bool().default(true),
+});
+
+const POOL_KINDS = ["prefork", "gevent", "threads", "solo"] as const satisfies readonly PoolKind[];
+
+const concurrency = z
+  .unknown()
+  .transform((value, ctx): number | "auto" =>
+    value === "auto" || (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 10000)
+      ? value
+      : reject(ctx, '"auto" (the most that fit, capped by cpus) or a whole number from 1 to 10000'),
+  );
+
+const workerPoolFields = strict("a worker pool", {
+  name: text(
+    'a DNS label: lowercase letters, digits and "-", at most 63, e.g. "default"',
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+  ),
+  image: text('an image reference, e.g. "ghcr.io/acme/app:1.4"'),
+  app: text('the Celery app for "celery -A", e.g. "proj.celery"'),
+  queues: list(text('a queue name, e.g. "celery"'), 'queue name, e.g. ["celery"]'),
+  pool: oneOf(POOL_KINDS).default("prefork"),
+  concurrency: concurrency.optional(),
+  autoscale: strict("workers[].autoscale", { max: int(1, 1000), min: int(0, 1000) }).optional(),
+  perChildMemory: size(16 * MiB, " (a Python process alone is about 19 MiB)").optional(),
+  perTaskMemory: size(MiB).optional(),
+  parentMemory: size(32 * MiB, " (a Python process alone is about 19 MiB)").default(POOL_DEFAULTS.parentMemory),
+  maxTasksPerChild: int(1, 1_000_000).optional(),
+  prefetchMultiplier: int(1, 1000, " (0 would prefetch without limit and move a backlog into worker memory)").default(
+    1,
+  ),
+  replicas: int(1, 64).default(1),
+  softTimeLimit: int(1, 604800, " seconds").optional(),
+  timeLimit: int(1, 604800, " seconds").optional(),
+  allowSwap: bool().default(false),
+  swap: size(MiB).optional(),
+});
+
+function resolvePool(p: z.output<typeof workerPoolFields>, ctx: Ctx): WorkerPoolConfig {
+  const problems: [PropertyKey[], string][] = [];
+  if (p.pool === "prefork" && p.perTaskMemory !== undefined) {
+    problems.push([
+      ["perTaskMemory"],
+      "sizes gevent/threads/solo pools; a prefork pool is sized by perChildMemory — remove it",
+    ]);
+  }
+  if (p.pool !== "prefork") {
+    for (const key of ["perChildMemory", "maxTasksPerChild", "autoscale"] as const) {
+      if (p[key] !== undefined) {
+        problems.push([
+          [key],
+          `only the prefork pool has child processes to limit, recycle or scale; pool "${p.pool}" cannot use it — remove ${key} (size the pool with perTaskMemory) or set pool: "prefork"`,
+        ]);
+      }
+    }
+  }
+  if (p.autoscale && p.concurrency !== undefined) {
+    problems.push([
+      ["concurrency"],
+      "set either concurrency or autoscale: autoscale.max is the concurrency the memory is sized for",
+    ]);
+  }
+  if (p.autoscale && p.autoscale.min > p.autoscale.max) {
+    problems.push([["autoscale", "min"], `must not exceed autoscale.max (${p.autoscale.max})`]);
+  }
+  if (p.pool === "solo" && p.concurrency !== undefined && p.concurrency !== 1 && p.concurrency !== "auto") {
+    problems.push([["concurrency"], 'the solo pool runs one task at a time: set 1 or "auto", or leave it out']);
+  }
+  if (p.softTimeLimit !== undefined && p.timeLimit !== undefined && p.softTimeLimit >= p.timeLimit) {
+    problems.push([
+      ["softTimeLimit"],
+      `must be below timeLimit (${p.timeLimit} s) so a task can clean up before the hard kill`,
+    ]);
+  }
+  if (p.allowSwap !== (p.swap !== undefined)) {
+    problems.push([
+      ["swap"],
+      p.allowSwap
+        ? 'allowSwap: true needs a bounded swap size, e.g. "256MiB"'
+        : "swap is used only with allowSwap: true — set it, or remove swap",
+    ]);
+  }
+  for (const [path, message] of problems) issue(ctx, message, path);
+  if (problems.length) return z.NEVER;
+
+  const common = {
+    name: p.name,
+    image: p.image,
+    app: p.app,
+    queues: p.queues,
+    parentMemory: p.parentMemory,
+    prefetchMultiplier: p.prefetchMultiplier,
+    replicas: p.replicas,
+    softTimeLimit: p.softTimeLimit,
+    timeLimit: p.timeLimit,
+    swap: p.swap ?? 0,
+  };
+  if (p.pool === "prefork") {
+    return {
+      ...common,
+      pool: "prefork",
+      concurrency: p.autoscale?.max ?? p.concurrency ?? "auto",
+      autoscale: p.autoscale,
+      perChildMemory: p.perChildMemory ?? POOL_DEFAULTS.perChildMemory,
+      maxTasksPerChild: p.maxTasksPerChild ?? POOL_DEFAULTS.maxTasksPerChild,
+    };
+  }
+  const solo = p.pool === "solo";
+  return {
+    ...common,
+    pool: p.pool,
+    concurrency: solo ? 1 : (p.concurrency ?? "auto"),
+    perTaskMemory: p.perTaskMemory ?? (solo ? POOL_DEFAULTS.soloTaskMemory : POOL_DEFAULTS.perTaskMemory),
+  };
+}
+
+const monitoring = strict("monitoring", {
+  enabled: bool().default(false),
+  memory: size(16 * MiB).default(64 * MiB),
+});
+
+export const PRESET_NAMES = ["1GiB", "2GiB", "4GiB", "8GiB"] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** The whole stack config (namespace `queuekit`), defaults filled, sizes in bytes. */
+export const configSchema = strict("the queuekit config", {
+  preset: oneOf(PRESET_NAMES).optional(),
+  host,
+  redis: redis.prefault({}),
+  workers: list(workerPoolFields.transform(resolvePool), "worker pool"),
+  monitoring: monitoring.prefault({}),
+}).transform((c, ctx): QueuekitConfig => {
+  const redisMemory = "share" in c.redis.memory ? floorMiB(c.host.memory * c.redis.memory.share) : c.redis.memory.bytes;
+  if (redisMemory < REDIS_MIN) {
+    issue(
+      ctx,
+      `resolves to ${formatSize(redisMemory)} of host.memory; Redis needs at least ${formatSize(REDIS_MIN)} — raise the share or write a size`,
+      ["redis", "memory"],
+    );
+  }
+  const somaxconn = c.host.sysctl.somaxconn ?? Math.max(1024, c.redis.tcpBacklog);
+  if (somaxconn < c.redis.tcpBacklog) {
+    issue(
+      ctx,
+      `at least redis.tcpBacklog (${c.redis.tcpBacklog}): the kernel silently caps Redis' listen backlog at somaxconn`,
+      ["host", "sysctl", "somaxconn"],
+    );
+  }
+  c.workers.forEach((w, i) => {
+    const first = c.workers.findIndex((other) => other.name === w.name);
+    if (first !== i)
+      issue(ctx, `already the name of workers[${first}]; pool names must be unique (they name containers)`, [
+        "workers",
+        i,
+        "name",
+      ]);
+    if (w.swap > 0 && c.host.swapFile === 0) {
+      issue(
+        ctx,
+        'host.swapFile is "none": there is no swap to allow — set host.swapFile, or remove allowSwap and swap',
+        ["workers", i, "swap"],
+      );
+    }
+  });
+  return {
+    preset: c.preset,
+    host: {
+      ...c.host,
+      reserve: c.host.reserve ?? defaultReserve(c.host.memory),
+      sysctl: { ...c.host.sysctl, somaxconn },
+    },
+    redis: { ...c.redis, memory: redisMemory },
+    workers: c.workers,
+    monitoring: c.monitoring,
+  };
+});

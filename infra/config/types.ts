@@ -1,0 +1,97 @@
+// The parsed stack config: every default filled in, every memory value in bytes.
+
+export type Connection =
+  | { readonly kind: "local" }
+  | { readonly kind: "ssh"; readonly host: string; readonly port: number; readonly user: string };
+
+export interface Sysctl {
+  /** Always 1: Redis' background save forks, and a fork may not be refused. */
+  readonly overcommitMemory: 1;
+  readonly swappiness: number;
+  readonly somaxconn: number;
+}
+
+export interface HostConfig {
+  readonly memory: number;
+  readonly cpus: number;
+  /** OS, dockerd/containerd and their shims, sshd, kernel, page cache floor. */
+  readonly reserve: number;
+  readonly connection: Connection;
+  readonly sysctl: Sysctl;
+  readonly transparentHugePages: "never" | "madvise";
+  /** Host swap file in bytes; 0 = none. */
+  readonly swapFile: number;
+  /** Local target only: every kit container under one parent cgroup of `memory`. */
+  readonly emulate: boolean;
+}
+
+export type Persistence = "none" | "rdb" | "aof";
+export type MaxmemoryPolicy = "noeviction" | "volatile-lru" | "volatile-lfu" | "volatile-ttl" | "volatile-random";
+
+export interface RedisConfig {
+  readonly image: string;
+  /** Container limit in bytes (a share of host.memory is resolved to bytes). */
+  readonly memory: number;
+  readonly persistence: Persistence;
+  readonly maxmemoryPolicy: MaxmemoryPolicy;
+  /** Host address the port is published on, or "none" (reachable on the Docker network only). */
+  readonly bind: string;
+  readonly port: number;
+  readonly tcpBacklog: number;
+  /** Render `activedefrag yes`: only for Redis builds with their bundled jemalloc. */
+  readonly activeDefrag: boolean;
+}
+
+export type PoolKind = "prefork" | "gevent" | "threads" | "solo";
+export type InProcessPool = Exclude<PoolKind, "prefork">;
+
+export interface Autoscale {
+  readonly max: number;
+  readonly min: number;
+}
+
+interface PoolCommon {
+  readonly name: string;
+  readonly image: string;
+  readonly app: string;
+  readonly queues: readonly string[];
+  /** Processes/greenlets/threads the memory is sized for; with autoscale, autoscale.max. */
+  readonly concurrency: number | "auto";
+  /** The worker main process (consumer, pool supervisor). */
+  readonly parentMemory: number;
+  readonly prefetchMultiplier: number;
+  readonly replicas: number;
+  readonly softTimeLimit?: number;
+  readonly timeLimit?: number;
+  /** Swap bytes allowed on top of the limit; 0 unless `allowSwap: true`. */
+  readonly swap: number;
+}
+
+export interface PreforkPoolConfig extends PoolCommon {
+  readonly pool: "prefork";
+  /** Budget of one child process. */
+  readonly perChildMemory: number;
+  readonly maxTasksPerChild: number;
+  readonly autoscale?: Autoscale;
+}
+
+export interface InProcessPoolConfig extends PoolCommon {
+  readonly pool: InProcessPool;
+  /** Working memory of one task running inside the main process (greenlet, thread or solo). */
+  readonly perTaskMemory: number;
+}
+
+export type WorkerPoolConfig = PreforkPoolConfig | InProcessPoolConfig;
+
+export interface MonitoringConfig {
+  readonly enabled: boolean;
+  readonly memory: number;
+}
+
+export interface QueuekitConfig {
+  readonly preset?: string;
+  readonly host: HostConfig;
+  readonly redis: RedisConfig;
+  readonly workers: readonly WorkerPoolConfig[];
+  readonly monitoring: MonitoringConfig;
+}

@@ -1,0 +1,18 @@
+import type { PresetName } from "../config/schema";
+
+// A preset is the raw config of a typical VPS shape. parseConfig lays the stack's own keys over it
+// (objects merge key by key, lists such as `workers` replace), then the schema fills the rest.
+
+const demoPool = {
+  name: "default",
+  image: "queuekit/celery-demo:local",
+  app: "demo",
+  queues: ["celery"],
+};
+
+export const PRESETS: Readonly<Record<PresetName, Readonly<Record<string, unknown>>>> = {
+  "1GiB": { host: { memory: "1GiB", cpus: 1 }, workers: [demoPool] },
+  "2GiB": { host: { memory: "2GiB", cpus: 2 }, workers: [demoPool] },
+  "4GiB": { host: { memory: "4GiB", cpus: 2 }, workers: [demoPool], monitoring: { enabled: true } },
+  "8GiB": { host: { memory: "8GiB", cpus: 4 }, workers: [demoPool], monitoring: { enabled: true } },
+};

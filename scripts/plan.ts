@@ -1,0 +1,89 @@
+// `npm run plan -- --stack local | --config file.yaml | --preset 2GiB`: print the memory plan as a
+// table and write its picture to out/plan-<name>.svg. Exits 1 with the reasons on a bad config.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, extname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { ConfigError } from "../infra/config/errors";
+import { parseConfig } from "../infra/config/parse";
+import { rawFromEntries } from "../infra/config/raw";
+import { PRESET_NAMES } from "../infra/config/schema";
+import { PlanError } from "../infra/plan/errors";
+import { planMemory } from "../infra/plan/planner";
+import { renderPlanSvg } from "../infra/plan/svg";
+import { renderPlanTable } from "../infra/plan/table";
+
+const USAGE = `usage: npm run plan -- --stack <name> | --config <file.yaml|file.json> | --preset <${PRESET_NAMES.join("|")}>`;
+
+class UsageError extends Error {}
+
+interface Source {
+  readonly name: string;
+  readonly title: string;
+  readonly raw: unknown;
+}
+
+function optionsOf(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: { stack: { type: "string" }, config: { type: "string" }, preset: { type: "string" } },
+    }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+}
+
+function sourceOf(argv: string[]): Source {
+  const values = optionsOf(argv);
+  const given = Object.entries(values).filter(([, v]) => v !== undefined);
+  if (given.length !== 1) throw new UsageError(`give exactly one of --stack, --config, --preset\n${USAGE}`);
+  const [[option, value]] = given as [string, string][];
+  if (option === "preset") return { name: value, title: `preset ${value}`, raw: { preset: value } };
+  const file = option === "stack" ? `Pulumi.${value}.yaml` : value;
+  const name = option === "stack" ? value : basename(file, extname(file));
+  return { name, title: `${option} ${value}`, raw: rawOf(readDocument(file)) };
+}
+
+function readDocument(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new UsageError(`cannot read ${join(process.cwd(), file)}\n${USAGE}`);
+  }
+  return parseYaml(text); // YAML 1.2 is a superset of JSON: one parser for both.
+}
+
+// A Pulumi stack file holds `config: {queuekit:host: …}`; a plain file is the config object itself.
+function rawOf(doc: unknown): unknown {
+  const isObject = typeof doc === "object" && doc !== null && !Array.isArray(doc);
+  if (!isObject || !("config" in doc)) return doc;
+  const config = doc.config;
+  return typeof config === "object" && config !== null ? rawFromEntries(config as Record<string, unknown>) : {};
+}
+
+function main(argv: string[]): number {
+  try {
+    const source = sourceOf(argv);
+    const plan = planMemory(parseConfig(source.raw));
+    console.log(renderPlanTable(plan, source.title));
+    mkdirSync("out", { recursive: true });
+    const path = join("out", `plan-${source.name}.svg`);
+    writeFileSync(path, renderPlanSvg(plan, source.title));
+    console.log(`\nwrote ${path}`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof PlanError) {
+      console.error(error.message);
+      return 1;
+    }
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
