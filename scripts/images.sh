@@ -81,7 +81,12 @@ build_demo() {
     return
   fi
   log "docker build $tag"
-  DOCKER_BUILDKIT=0 docker build -q --label "queuekit.recipe=$key" -t "$tag" "$dir" >/dev/null
+  # The legacy builder needs no BuildKit and resolves FROM against local images only.
+  DOCKER_BUILDKIT=0 docker build -q --label "queuekit.recipe=$key" -t "$tag" "$dir" >"$cache/build-demo.log" 2>&1 ||
+    {
+      cat "$cache/build-demo.log" >&2
+      die "docker build $tag failed"
+    }
 }
 
 t0=$SECONDS

@@ -143,7 +143,8 @@ main() {
     mkdir -p "$home/plugins/resource-docker-v$DOCKER_PROVIDER_VERSION" "$home/plugins/resource-command-v$COMMAND_PROVIDER_VERSION" "$home/bin"
     ln -sf "$prov/pulumi-resource-docker" "$home/plugins/resource-docker-v$DOCKER_PROVIDER_VERSION/pulumi-resource-docker"
     ln -sf "$prov/pulumi-resource-command" "$home/plugins/resource-command-v$COMMAND_PROVIDER_VERSION/pulumi-resource-command"
-    ln -sf "$cli/pulumi" "$lh/pulumi-language-nodejs" "$lh/pulumi-analyzer-policy" "$home/bin/"
+    # Hard links, not symlinks: pulumi resolves its own path and expects its language host beside it.
+    ln -f "$cli/pulumi" "$lh/pulumi-language-nodejs" "$lh/pulumi-analyzer-policy" "$home/bin/"
     bin="$home/bin"
     log "toolchain ready in $((SECONDS - t0))s: $("$bin/pulumi" version) in $bin"
   fi

@@ -4,27 +4,28 @@ import time
 import redis
 from celery import Celery
 
-app = Celery("demo")
+# Tasks whose worker keeps dying (OOM) fail after a few deliveries instead of looping forever.
+app = Celery("demo", task_cls="queuekit_celery:BoundedRedeliveryTask")
 # Rendered by queuekit from templates/celery/celeryconfig.py.tmpl and uploaded into the container.
 app.config_from_object("queuekit_celeryconfig")
 
-# Held allocations are dropped after the task: a child's RSS stays high, as with real leaky tasks.
+# Allocations kept with keep=True stay in the child process, like a leaking task.
 _held = []
 
 
-@app.task
+@app.task(ignore_result=False)
 def add(x, y):
     return x + y
 
 
-@app.task
+@app.task(ignore_result=False)
 def sleep(seconds):
     time.sleep(seconds)
     return seconds
 
 
-@app.task(bind=True, max_retries=2, default_retry_delay=1)
-def alloc(self, mib, hold_seconds=0.0, keep=False):
+@app.task(ignore_result=False)
+def alloc(mib, hold_seconds=0.0, keep=False):
     """Touch `mib` MiB (so it is resident, not just reserved), hold it, optionally keep it in the child."""
     block = bytearray(mib * 1024 * 1024)
     for i in range(0, len(block), 4096):
@@ -35,7 +36,7 @@ def alloc(self, mib, hold_seconds=0.0, keep=False):
     return mib
 
 
-@app.task
+@app.task(ignore_result=False)
 def record(token):
     """Append a token to a Redis list: lets tests count executions (exactly once or not)."""
     redis.Redis.from_url(app.conf.broker_url).rpush("queuekit:demo:executed", token)

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { WorkerPoolConfig } from "../config/types";
 import type { WorkerPoolPlan } from "../plan/types";
 import { renderCeleryConfig, stopTimeoutOf, workerArgv } from "../render/celery";
+import { readTemplate } from "../render/template";
 import { kitLabels, rotatedLogs } from "./common";
 
 export interface WorkerPoolArgs {
@@ -45,7 +46,11 @@ export class WorkerPool extends pulumi.ComponentResource {
           memory: plan.limit.mib,
           memorySwap: plan.memorySwap.mib,
           restart: "unless-stopped",
-          uploads: [{ file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig }],
+          uploads: [
+            { file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig },
+            // BoundedRedeliveryTask: an OOM-killed task is redelivered a bounded number of times.
+            { file: `${configDir}/queuekit_celery.py`, content: readTemplate("celery/queuekit_celery.py") },
+          ],
           networksAdvanced: [{ name: args.network.name }],
           healthcheck: {
             tests: [

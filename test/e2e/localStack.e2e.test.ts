@@ -15,7 +15,10 @@ describe("local stack, end to end", () => {
 
   before(() => {
     console.log(`# pulumi CLI: ${ok("pulumi version").stdout.trim()}`);
-    stack = new TestStack(`e2e-local-${process.pid}`, "Pulumi.local.yaml");
+    // Same config as `npm run up`, on another loopback port so both can run at once.
+    stack = new TestStack(`e2e-local-${process.pid}`, "Pulumi.local.yaml", (yaml) =>
+      yaml.replace("port: 16379", "port: 26379"),
+    );
   });
   after(() => stack?.dispose());
 
