@@ -8,7 +8,7 @@ const mib = (bytes: number): string => String(Math.round((bytes / MiB) * 10) / 1
 
 function poolNote(w: WorkerPoolPlan): string {
   const { parent, perUnit, margin } = w.budget;
-  const sizing = `${w.pool}, ${concurrencyText(w)}: ${mib(parent)} + ${w.concurrency} × ${mib(perUnit)} + ${mib(margin)} margin MiB`;
+  const sizing = `${w.pool}, ${concurrencyText(w)}: parent ${mib(parent)} + ${w.concurrency} × ${mib(perUnit)} + margin ${mib(margin)} MiB`;
   const recycle =
     w.pool === "prefork"
       ? `; max-memory-per-child ${w.maxMemoryPerChildKiB} KiB, max-tasks-per-child ${w.maxTasksPerChild}`

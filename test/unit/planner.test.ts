@@ -247,7 +247,7 @@ describe("renderers", () => {
     );
     assert.match(
       table,
-      /worker default +669 +×1 +669 +701,497,344 +32\.7% +prefork, concurrency 4 \(auto\): 96 \+ 4 × 128 \+ 61 margin MiB; max-memory-per-child 111411 KiB/,
+      /worker default +669 +×1 +669 +701,497,344 +32\.7% +prefork, concurrency 4 \(auto\): parent 96 \+ 4 × 128 \+ margin 61 MiB; max-memory-per-child 111411 KiB/,
     );
     assert.match(table, /headroom +483 +506,462,208 +23\.6%/);
     assert.match(table, /host +2048 +2,147,483,648 +100\.0% +2 cpus/);
