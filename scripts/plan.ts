@@ -5,7 +5,7 @@ import { basename, extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../infra/config/errors";
-import { parseConfig } from "../infra/config/parse";
+import { isRecord, parseConfig } from "../infra/config/parse";
 import { rawFromEntries } from "../infra/config/raw";
 import { PRESET_NAMES } from "../infra/config/schema";
 import { PlanError } from "../infra/plan/errors";
@@ -57,10 +57,8 @@ function readDocument(file: string): unknown {
 
 // A Pulumi stack file holds `config: {queuekit:host: …}`; a plain file is the config object itself.
 function rawOf(doc: unknown): unknown {
-  const isObject = typeof doc === "object" && doc !== null && !Array.isArray(doc);
-  if (!isObject || !("config" in doc)) return doc;
-  const config = doc.config;
-  return typeof config === "object" && config !== null ? rawFromEntries(config as Record<string, unknown>) : {};
+  if (!isRecord(doc) || !("config" in doc)) return doc;
+  return isRecord(doc.config) ? rawFromEntries(doc.config) : {};
 }
 
 function main(argv: string[]): number {

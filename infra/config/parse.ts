@@ -20,7 +20,7 @@ function withPreset(raw: unknown): unknown {
 
 const isPresetName = (value: unknown): value is PresetName => PRESET_NAMES.some((name) => name === value);
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** `explicit` over `defaults`: objects merge key by key, anything else (lists included) replaces. */

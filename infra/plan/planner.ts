@@ -58,7 +58,7 @@ export function containersOf(plan: Pick<MemoryPlan, "redis" | "workers" | "monit
 }
 
 /** Σ container limits × replicas. */
-export const containerTotal = (containers: readonly PlannedContainer[]): number =>
+const containerTotal = (containers: readonly PlannedContainer[]): number =>
   sum(containers.map((c) => c.memory.limit.bytes * c.replicas));
 
 /**
@@ -153,32 +153,34 @@ function planPool(w: WorkerPoolConfig, cpus: number, share: number): WorkerPoolP
   };
 }
 
-// What to lower for each kind of container when the plan does not fit.
-function changeFor(c: PlannedContainer): string {
-  if (c.kind === "redis") return "lower redis.memory";
-  if (c.kind === "monitoring") return "lower monitoring.memory, or monitoring.enabled: false";
+// What a container asks for, and what to lower, in a refused plan's table.
+function itemFor(c: PlannedContainer): PlanItem {
+  const bytes = c.memory.limit.bytes * c.replicas;
+  const each = `${c.replicas} × ${c.memory.limit.mib} MiB`;
+  if (c.kind === "redis") return { key: c.key, asked: each, bytes, change: "lower redis.memory" };
+  if (c.kind === "monitoring") {
+    return { key: c.key, asked: each, bytes, change: "lower monitoring.memory, or monitoring.enabled: false" };
+  }
   const w = c.pool;
   const knob = w.pool === "prefork" && w.autoscale ? "autoscale.max, " : w.auto ? "" : "concurrency, ";
-  return `lower ${knob}${w.pool === "prefork" ? "perChildMemory" : "perTaskMemory"}, parentMemory or replicas`;
+  const unit = w.pool === "prefork" ? "perChildMemory" : "perTaskMemory";
+  return {
+    key: c.key,
+    asked: `${c.name}: ${each}, ${concurrencyText(w)}`,
+    bytes,
+    change: `lower ${knob}${unit}, parentMemory or replicas`,
+  };
 }
 
 function checkFits(plan: MemoryPlan): void {
-  const memory: PlanItem[] = [
-    {
+  if (plan.headroom.bytes < 0) {
+    const reserve: PlanItem = {
       key: "host.reserve",
       asked: "OS, dockerd, kernel, page cache",
       bytes: plan.host.reserve.bytes,
       change: "lower host.reserve (default 256MiB + host.memory/16)",
-    },
-    ...containersOf(plan).map((c) => ({
-      key: c.key,
-      asked: `${c.kind === "worker" ? `${c.name}: ` : ""}${c.replicas} × ${c.memory.limit.mib} MiB${c.kind === "worker" ? `, ${concurrencyText(c.pool)}` : ""}`,
-      bytes: c.memory.limit.bytes * c.replicas,
-      change: changeFor(c),
-    })),
-  ];
-  if (plan.headroom.bytes < 0) {
-    throw new PlanError("memory", memory, {
+    };
+    throw new PlanError("memory", [reserve, ...containersOf(plan).map(itemFor)], {
       key: "host.memory",
       bytes: plan.host.memory.bytes,
       change: "or raise host.memory",
@@ -186,16 +188,8 @@ function checkFits(plan: MemoryPlan): void {
   }
   const swap: PlanItem[] = plan.workers.flatMap((w, i) => {
     const each = w.memorySwap.bytes - w.limit.bytes;
-    return each
-      ? [
-          {
-            key: `workers[${i}].swap`,
-            asked: `${w.replicas} × ${each / MiB} MiB`,
-            bytes: each * w.replicas,
-            change: "lower swap or replicas",
-          },
-        ]
-      : [];
+    const item = { key: `workers[${i}].swap`, asked: `${w.replicas} × ${each / MiB} MiB`, bytes: each * w.replicas };
+    return each ? [{ ...item, change: "lower swap or replicas" }] : [];
   });
   if (sum(swap.map((item) => item.bytes)) > plan.host.swapFile.bytes) {
     throw new PlanError("swap", swap, {
