@@ -1,4 +1,5 @@
 """queuekit's demo Celery app: tasks to add, sleep and allocate memory, for tests and benchmarks."""
+import os
 import time
 
 import redis
@@ -33,7 +34,7 @@ def alloc(mib, hold_seconds=0.0, keep=False):
     time.sleep(hold_seconds)
     if keep:
         _held.append(block)
-    return mib
+    return {"mib": mib, "pid": os.getpid()}
 
 
 @app.task(ignore_result=False)
