@@ -4,14 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { RedisBroker } from "./components/redisBroker";
 import { kitLabels } from "./components/common";
 import { WorkerPool } from "./components/workerPool";
+import { ConfigError } from "./config/errors";
 import { readStackConfig } from "./config/pulumi";
 import type { Connection } from "./config/types";
+import { PlanError } from "./plan/errors";
 import { planMemory } from "./plan/planner";
 import { renderRedisConf } from "./render/redisConf";
 
 const stack = pulumi.getStack();
-const { config, redisPassword } = readStackConfig(new pulumi.Config("queuekit"));
-const plan = planMemory(config);
+const { config, redisPassword, plan } = configAndPlan();
 
 const engine = new docker.Provider("docker", { host: dockerHost(config.host.connection) });
 const network = new docker.Network(
@@ -64,6 +65,17 @@ export const redisMaxmemory = redis.maxmemoryBytes;
 export const redisContainer = redis.container.name;
 export const workerContainers = workers.flatMap((w) => w.containers.map((c) => c.name));
 export const workerNodes = workers.flatMap((w) => w.nodeNames);
+
+// A bad config or a plan that does not fit is reported as its message alone (RunError: no stack trace).
+function configAndPlan() {
+  try {
+    const stackConfig = readStackConfig(new pulumi.Config("queuekit"));
+    return { ...stackConfig, plan: planMemory(stackConfig.config) };
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof PlanError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+}
 
 // Local engine on the unix socket; a VPS's engine over SSH (the docker CLI's ssh:// transport).
 function dockerHost(connection: Connection): string {
