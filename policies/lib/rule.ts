@@ -1,0 +1,149 @@
+// How a rule module declares itself: metadata in a fixed order, a config schema whose defaults the rule also
+// applies itself (unit tests and engines that do not fill them), and a check that reports through a context
+// which knows how this rule treats values it cannot see.
+import type {
+  PolicyConfigSchema,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  Severity,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import type { ResourceView } from "./extract";
+import { isUnknown, Unknown } from "./values";
+
+type JsonSchema = PolicyConfigSchema["properties"][string];
+
+/** A reference to a public benchmark control. */
+export interface Reference {
+  readonly id: string;
+  readonly title: string;
+}
+
+export interface RuleInfo {
+  /** Stable kebab-case name: the pack's public interface (CI configs and `--policy-pack-config` use it). */
+  readonly name: string;
+  readonly description: string;
+  /** Rule settings; every property has a `default`. `onUnknown` is added to every rule. */
+  readonly config: Readonly<Record<string, JsonSchema & { default: unknown }>>;
+  /** mandatory: loses data or takes the host down; advisory: hygiene. */
+  readonly enforcementLevel: "mandatory" | "advisory";
+  readonly severity: Severity;
+  readonly remediation: string;
+  /** CIS Docker Benchmark v1.6.0 control. */
+  readonly cis?: Reference;
+  /** KICS query (Checkmarx). */
+  readonly kics?: Reference;
+}
+
+/**
+ * What a rule does when a value that decides it is not visible (unknown during preview, or delivered in a form
+ * the pack cannot read): "fail" reports it at the rule's level, "warn" reports it as advisory, "ignore" passes.
+ */
+export type OnUnknown = "fail" | "warn" | "ignore";
+
+export interface Context<C> {
+  readonly config: C & { readonly onUnknown: OnUnknown };
+  /** Report a violation (on the resource being checked, or on `urn` in a stack rule). */
+  violation(message: string, urn?: string): void;
+  /** Report that `value` — which decides this rule — is not visible; what happens follows `onUnknown`. */
+  unknown(value: Unknown, message: string, urn?: string): void;
+}
+
+const ON_UNKNOWN: JsonSchema & { default: OnUnknown } = {
+  type: "string",
+  enum: ["fail", "warn", "ignore"],
+  default: "fail",
+  description: "When a value that decides this rule is unknown during preview or not readable: fail (report at this rule's level), warn (advisory), ignore.",
+};
+
+const CIS_FRAMEWORK = { name: "CIS Docker Benchmark", version: "1.6.0" } as const;
+
+function configOf<C>(info: RuleInfo, given: object): C & { onUnknown: OnUnknown } {
+  const defaults: Record<string, unknown> = { onUnknown: ON_UNKNOWN.default };
+  for (const [k, schema] of Object.entries(info.config)) defaults[k] = schema.default;
+  return { ...defaults, ...given } as C & { onUnknown: OnUnknown };
+}
+
+function context<C>(info: RuleInfo, given: object, report: ReportViolation): Context<C> {
+  const config = configOf<C>(info, given);
+  return {
+    config,
+    violation: (message, urn) => report(message, urn),
+    unknown: (value, message, urn) => {
+      if (config.onUnknown === "ignore") return;
+      const text = value.preview
+        ? `${message}: ${value.toString()}. The pack cannot prove this rule holds now; \`pulumi up\` checks it again once the value is known. Make the value known at preview, or set onUnknown for ${info.name}.`
+        : `${message}: ${value.toString()}. The pack cannot prove this rule holds (set onUnknown for ${info.name} to accept this).`;
+      if (config.onUnknown === "warn") {
+        // @pulumi/policy's server (1.21) accepts an object here and uses its enforcementLevel; the type only declares strings.
+        const downgrade = report as unknown as (v: { message: string; urn?: string; enforcementLevel: "advisory" }) => void;
+        downgrade({ message: `${info.description}\n${text}`, urn, enforcementLevel: "advisory" });
+      } else report(text, urn);
+    },
+  };
+}
+
+function metadata(info: RuleInfo) {
+  return {
+    severity: info.severity,
+    ...(info.cis && { framework: { ...CIS_FRAMEWORK, reference: info.cis.id, specification: info.cis.title } }),
+    tags: ["queuekit", ...(info.kics ? [`kics:${info.kics.id}`] : []), ...(info.cis ? [`cis-docker:${info.cis.id}`] : [])],
+    remediationSteps: info.remediation,
+  };
+}
+
+function schemaOf(info: RuleInfo): PolicyConfigSchema {
+  return { properties: { ...info.config, onUnknown: ON_UNKNOWN } };
+}
+
+/** A rule checked on each resource as it is registered (Analyze), with its inputs. */
+export function resourceRule<C = Record<string, never>>(
+  info: RuleInfo,
+  /** Resource types this rule reads; others are skipped without work. */
+  types: readonly string[],
+  check: (r: ResourceView, ctx: Context<C>) => Promise<void> | void,
+): ResourceValidationPolicy & { readonly info: RuleInfo } {
+  const applies = new Set(types);
+  return {
+    name: info.name,
+    description: info.description,
+    configSchema: schemaOf(info),
+    enforcementLevel: info.enforcementLevel,
+    validateResource: async (args: ResourceValidationArgs, report: ReportViolation) => {
+      if (!applies.has(args.type)) return;
+      const ctx = context<C>(info, args.getConfig(), report);
+      await check({ type: args.type, name: args.name, urn: args.urn, props: args.props, provider: args.provider }, ctx);
+    },
+    ...metadata(info),
+    info,
+  };
+}
+
+/** A rule checked once over the whole stack (AnalyzeStack), with every resource's outputs. */
+export function stackRule<C = Record<string, never>>(
+  info: RuleInfo,
+  check: (resources: readonly ResourceView[], ctx: Context<C>) => Promise<void> | void,
+): StackValidationPolicy & { readonly info: RuleInfo } {
+  return {
+    name: info.name,
+    description: info.description,
+    configSchema: schemaOf(info),
+    enforcementLevel: info.enforcementLevel,
+    validateStack: async (args: StackValidationArgs, report: ReportViolation) => {
+      const ctx = context<C>(info, args.getConfig(), report);
+      const resources = args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props, provider: r.provider }));
+      await check(resources, ctx);
+    },
+    ...metadata(info),
+    info,
+  };
+}
+
+/** `ctx.unknown` when `v` is Unknown; returns whether it was. */
+export function reportedUnknown<C>(ctx: Context<C>, v: unknown, message: string, urn?: string): v is Unknown {
+  if (!isUnknown(v)) return false;
+  ctx.unknown(v, message, urn);
+  return true;
+}

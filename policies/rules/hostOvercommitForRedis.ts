@@ -1,0 +1,47 @@
+import { OVERCOMMIT } from "../lib/files";
+import { describeHost } from "../lib/hosts";
+import { persistence } from "../lib/redisModel";
+import { stackRule } from "../lib/rule";
+import { stackView } from "../lib/stack";
+import { isUnknown } from "../lib/values";
+
+export const hostOvercommitForRedis = stackRule<{ hostsConfiguredElsewhere: string[] }>(
+  {
+    name: "host-overcommit-for-redis",
+    description: "Every host that runs Redis with persistence sets vm.overcommit_memory = 1 (in the stack: VpsHost, a sysctl command or drop-in).",
+    config: {
+      hostsConfiguredElsewhere: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "Host keys whose vm.overcommit_memory is set outside this stack (image, cloud-init, config management).",
+      },
+    },
+    enforcementLevel: "mandatory",
+    severity: "high",
+    remediation:
+      "Set vm.overcommit_memory=1 on the host: the kit's VpsHost does (host.sysctl), or deliver /etc/sysctl.d/*.conf with `vm.overcommit_memory = 1` and run `sysctl --system`/`sysctl -w vm.overcommit_memory=1` in a Command. It is a host setting — a container cannot set it. With the default heuristic (0), the fork for BGSAVE/AOF rewrite of a Redis using more than half the free memory fails: snapshots stop and, with `stop-writes-on-bgsave-error yes`, Redis refuses the next task.",
+  },
+  async (resources, ctx) => {
+    const elsewhere = new Set(ctx.config.hostsConfiguredElsewhere);
+    const view = await stackView(resources);
+    for (const u of view.unplaced) ctx.unknown(u.item, `${u.resource}: which host it is on`, u.urn);
+    for (const host of view.hosts.values()) {
+      const persistent = host.redis.filter(({ item }) => {
+        const p = persistence(item);
+        return p === true || isUnknown(p); // unknown counts as on: Redis' default
+      });
+      if (persistent.length === 0 || elsewhere.has(host.key)) continue;
+      const settings = host.settings.filter(({ item }) => item.key === OVERCOMMIT);
+      const good = settings.filter(({ item }) => item.value === "1");
+      const bad = settings.filter(({ item }) => item.value !== "1");
+      const first = persistent[0]!;
+      const who = persistent.map(({ item, resource }) => `${resource} (${item.origin})`).join("; ");
+      if (bad.length) {
+        for (const { item, urn } of bad) ctx.violation(`${describeHost(host.key)} runs Redis with persistence (${who}) but ${item.via} sets vm.overcommit_memory = ${item.value}; it must be 1.`, urn);
+      } else if (good.length === 0) {
+        ctx.violation(`${describeHost(host.key)} runs Redis with persistence (${who}) and nothing in the stack sets vm.overcommit_memory = 1 there.`, first.urn);
+      }
+    }
+  },
+);
