@@ -70,26 +70,38 @@ export class TestStack {
   private readonly stateDir: string;
   private readonly stackFile: string;
 
+  /** `programDir` (relative to the repo): a Pulumi program other than the kit's own, e.g. "examples/vps-host". */
   constructor(
     readonly name: string,
-    template: string,
+    private readonly template: string,
     patch?: (yaml: string) => string,
+    readonly programDir?: string,
   ) {
     this.stateDir = mkdtempSync(path.join(tmpdir(), `qk-${name}-`));
     this.env = { PULUMI_BACKEND_URL: `file://${this.stateDir}` };
-    this.stackFile = path.join(repo, `Pulumi.${name}.yaml`);
-    copyFileSync(path.join(repo, template), this.stackFile);
-    if (patch) writeFileSync(this.stackFile, patch(readFileSync(this.stackFile, "utf8")));
-    ok(`pulumi stack init ${name} --non-interactive`, this.env);
+    this.stackFile = path.join(repo, programDir ?? "", `Pulumi.${name}.yaml`);
+    this.template = path.join(repo, template);
+    copyFileSync(this.template, this.stackFile);
+    if (patch) this.rewrite(patch);
+    ok(`pulumi stack init ${name} --non-interactive${this.cwd}`, this.env);
+  }
+
+  private get cwd(): string {
+    return this.programDir ? ` --cwd ${this.programDir}` : "";
+  }
+
+  /** Change the stack's config file (e.g. for a second `up`). */
+  rewrite(patch: (yaml: string) => string): void {
+    writeFileSync(this.stackFile, patch(readFileSync(this.template, "utf8")));
   }
 
   pulumi(args: string): Result {
-    return sh(`pulumi ${args} --stack ${this.name} --non-interactive`, this.env);
+    return sh(`pulumi ${args} --stack ${this.name} --non-interactive${this.cwd}`, this.env);
   }
 
   /** Resources in the stack's state (the root Stack resource included). */
   resources(): { type: string; urn: string }[] {
-    const exported = JSON.parse(ok(`pulumi stack export --stack ${this.name}`, this.env).stdout) as {
+    const exported = JSON.parse(ok(`pulumi stack export --stack ${this.name}${this.cwd}`, this.env).stdout) as {
       deployment: { resources?: { type: string; urn: string }[] };
     };
     return exported.deployment.resources ?? [];
@@ -97,7 +109,7 @@ export class TestStack {
 
   dispose(): void {
     this.pulumi("destroy --yes --skip-preview");
-    sh(`pulumi stack rm --yes --force --stack ${this.name}`, this.env);
+    sh(`pulumi stack rm --yes --force --stack ${this.name}${this.cwd}`, this.env);
     rmSync(this.stackFile, { force: true });
     rmSync(this.stateDir, { recursive: true, force: true });
   }
