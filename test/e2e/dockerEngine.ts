@@ -1,6 +1,6 @@
 // A second, throw-away dockerd for the tests that restart "the host's engine": its own daemon.json, data,
-// sockets and pid file in a temp dir, no bridge and no iptables, so restarting it cannot disturb the shared
-// engine other tests and developers use on this machine.
+// sockets, pid file and bridge, no iptables rules, so restarting it cannot disturb the shared engine other
+// tests and developers use on this machine.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +23,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Start a dockerd reading `config` (written first when given; no file at all when undefined). */
 export async function startTestEngine(config?: string): Promise<TestEngine> {
   const dir = mkdtempSync(path.join(tmpdir(), "qk-engine-"));
+  // Its own bridge: with `--bridge none` dockerd deletes the host's docker0, which the shared engine uses.
+  const bridge = `qkbr${path.basename(dir).slice(-6)}`;
+  const link = spawnSync("ip", ["link", "add", "name", bridge, "type", "bridge"], { encoding: "utf8" });
+  if (link.status !== 0) throw new Error(`ip link add ${bridge}: ${link.stderr}`);
   const configFile = path.join(dir, "daemon.json");
   if (config !== undefined) writeFileSync(configFile, config);
   const sock = path.join(dir, "docker.sock");
@@ -43,7 +47,7 @@ export async function startTestEngine(config?: string): Promise<TestEngine> {
       "-H",
       `unix://${sock}`,
       "--bridge",
-      "none",
+      bridge,
       "--iptables=false",
       "--ip-masq=false",
     ],
@@ -67,6 +71,7 @@ export async function startTestEngine(config?: string): Promise<TestEngine> {
       for (const pid of processesUnder(dir)) signal(pid, "SIGKILL");
       spawnSync("sh", ["-c", `grep -F ' ${dir}/' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`]);
       rmSync(dir, { recursive: true, force: true });
+      spawnSync("ip", ["link", "delete", bridge]);
     },
   };
   for (let i = 0; engine.docker(["info"]).code !== 0; i++) {

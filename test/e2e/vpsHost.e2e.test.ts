@@ -3,14 +3,15 @@
 // `destroy` puts every one back. daemon.json belongs to a throw-away second dockerd (test/e2e/dockerEngine.ts):
 // the kit restarts the engine whose file it changes, and the shared engine must not be restarted under others.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
-import { hostPaths, renderDaemonJson, renderSysctlDropIn } from "../../infra/render/host";
+import { parseConfig } from "../../infra/config/parse";
+import { hostPaths, renderDaemonJson, renderHostSteps, renderSysctlDropIn } from "../../infra/render/host";
 import { loadImage, startTestEngine, type TestEngine } from "./dockerEngine";
-import { ok, TestStack } from "./harness";
+import { ok, sh, TestStack } from "./harness";
 import { freePort, type PreparedSshd, prepareSshd, type Sshd, startSshd } from "./sshd";
 
 const PROGRAM = "examples/vps-host";
@@ -381,5 +382,45 @@ describe("VpsHost on this machine (local target emulating a 2 GiB host)", () => 
     assert.equal(down.code, 0, down.stdout + down.stderr);
     assert.ok(!existsSync(cgroup));
     assert.deepEqual(machineState(name), found);
+  });
+});
+
+describe("VpsHost's docker-install step on a Debian host without Docker (a fresh Debian container)", () => {
+  const dir = path.join(tmpdir(), `qk-e2e-install-${process.pid}`);
+  const script = path.join(dir, "install.sh");
+
+  before(() => {
+    const config = parseConfig({
+      host: { memory: "2GiB", cpus: 2 },
+      workers: [{ name: "default", image: "x", app: "a", queues: ["q"] }],
+    });
+    const steps = renderHostSteps({
+      stack: "install",
+      host: config.host,
+      redisTcpBacklog: 511,
+      docker: { manage: true, configFile: "/etc/docker/daemon.json", restart: "auto" },
+    });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(script, steps.find((s) => s.name === "docker-install")?.create ?? "");
+    writeFileSync(path.join(dir, "os-release"), 'ID=alpine\nPRETTY_NAME="Alpine Linux v3.20"\n');
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("installs docker.io from the distribution's archive", () => {
+    const r = sh(`docker run --rm -u 0 -v ${script}:/install.sh:ro ${REDIS_IMAGE} sh /install.sh`);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /docker-install: installed Docker version \d+/);
+  });
+
+  it("refuses another distribution with a message naming the step and the fix", () => {
+    const r = sh(
+      `docker run --rm -u 0 -v ${script}:/install.sh:ro -v ${dir}/os-release:/etc/os-release:ro ${REDIS_IMAGE} sh /install.sh`,
+    );
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.stderr,
+      /queuekit: step "docker-install" on localhost failed: Docker is not installed and Alpine Linux v3\.20 is not Debian or Ubuntu: install Docker Engine/,
+    );
   });
 });
