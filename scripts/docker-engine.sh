@@ -22,9 +22,10 @@ if ! command -v dockerd >/dev/null; then
 fi
 
 logf=${QUEUEKIT_DOCKERD_LOG:-/var/log/queuekit-dockerd.log}
+# The default engine is the one with the default pid file (other dockerds may run with their own roots).
 # A stale pid file from a previous run makes dockerd refuse to start.
 if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then rm -f /var/run/docker.pid; fi
-if ! pgrep -x dockerd >/dev/null; then
+if [ ! -f /var/run/docker.pid ]; then
   log "starting dockerd (log: $logf)"
   # setsid: dockerd outlives the shell that started it (CI steps, npm scripts).
   setsid dockerd >"$logf" 2>&1 </dev/null &

@@ -4,8 +4,11 @@ import { concurrencyText } from "./describe";
 import { PlanError, type PlanItem } from "./errors";
 import type { ContainerMemory, MemoryPlan, PoolBudget, RedisPlan, Size, WorkerPoolPlan } from "./types";
 
-/** Share of the Redis limit given to `maxmemory`: a forked save copies pages on write, so keep more back. */
-export const MAXMEMORY_RATIO = { persistent: 0.7, none: 0.8 } as const;
+/**
+ * Share of the Redis limit given to `maxmemory`, with or without persistence. Measured (docs/memory-plan.md):
+ * when evictions turn result-key memory into queue memory, Redis' RSS reaches 2× used_memory; 50% was OOM-killed.
+ */
+export const MAXMEMORY_RATIO = 0.4;
 
 /** --max-memory-per-child as a share of the per-child budget: Celery checks it only after a task ends. */
 export const CHILD_RECYCLE_RATIO = 0.85;
@@ -99,11 +102,10 @@ const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b
 
 function planRedis(redis: RedisConfig): RedisPlan {
   const limit = floorMiB(redis.memory);
-  const maxmemoryRatio = redis.persistence === "none" ? MAXMEMORY_RATIO.none : MAXMEMORY_RATIO.persistent;
   return {
     ...container(limit),
-    maxmemory: size(floorMiB(limit * maxmemoryRatio)),
-    maxmemoryRatio,
+    maxmemory: size(floorMiB(limit * MAXMEMORY_RATIO)),
+    maxmemoryRatio: MAXMEMORY_RATIO,
     policy: redis.maxmemoryPolicy,
     persistence: redis.persistence,
   };

@@ -43,7 +43,7 @@ describe("presets", () => {
       hostMiB: 1024,
       reserveMiB: 320,
       headroomMiB: 60,
-      redis: { limitMiB: 256, maxmemoryMiB: 179, policy: "noeviction" },
+      redis: { limitMiB: 256, maxmemoryMiB: 102, policy: "noeviction" },
       workers: [worker(388, 2)],
       monitoringMiB: null,
     },
@@ -51,7 +51,7 @@ describe("presets", () => {
       hostMiB: 2048,
       reserveMiB: 384,
       headroomMiB: 483,
-      redis: { limitMiB: 512, maxmemoryMiB: 358, policy: "noeviction" },
+      redis: { limitMiB: 512, maxmemoryMiB: 204, policy: "noeviction" },
       workers: [worker(669, 4)],
       monitoringMiB: null,
     },
@@ -59,7 +59,7 @@ describe("presets", () => {
       hostMiB: 4096,
       reserveMiB: 512,
       headroomMiB: 1827,
-      redis: { limitMiB: 1024, maxmemoryMiB: 716, policy: "noeviction" },
+      redis: { limitMiB: 1024, maxmemoryMiB: 409, policy: "noeviction" },
       workers: [worker(669, 4)],
       monitoringMiB: 64,
     },
@@ -67,7 +67,7 @@ describe("presets", () => {
       hostMiB: 8192,
       reserveMiB: 768,
       headroomMiB: 4080,
-      redis: { limitMiB: 2048, maxmemoryMiB: 1433, policy: "noeviction" },
+      redis: { limitMiB: 2048, maxmemoryMiB: 819, policy: "noeviction" },
       workers: [worker(1232, 8)],
       monitoringMiB: 64,
     },
@@ -82,10 +82,10 @@ describe("presets", () => {
 });
 
 describe("planMemory", () => {
-  it("gives maxmemory 70% of the Redis limit with persistence, 80% without", () => {
+  it("gives maxmemory 40% of the Redis limit, with persistence or without", () => {
     const base = { host: host("2GiB", 2), workers: [pool] };
-    assert.equal(plan({ ...base, redis: { memory: "500MiB", persistence: "rdb" } }).redis.maxmemory.mib, 350);
-    assert.equal(plan({ ...base, redis: { memory: "500MiB", persistence: "none" } }).redis.maxmemory.mib, 400);
+    assert.equal(plan({ ...base, redis: { memory: "500MiB", persistence: "rdb" } }).redis.maxmemory.mib, 200);
+    assert.equal(plan({ ...base, redis: { memory: "500MiB", persistence: "none" } }).redis.maxmemory.mib, 200);
     assert.equal(plan({ ...base, redis: { memory: "500MiB" } }).redis.memorySwap.mib, 500);
   });
 
@@ -243,7 +243,7 @@ describe("renderers", () => {
     assert.match(table, /reserve +384 +402,653,184 +18\.8%/);
     assert.match(
       table,
-      /redis +512 +×1 +512 +536,870,912 +25\.0% +maxmemory 358 MiB \(70%, persistence aof\), noeviction/,
+      /redis +512 +×1 +512 +536,870,912 +25\.0% +maxmemory 204 MiB \(40%, persistence aof\), noeviction/,
     );
     assert.match(
       table,
@@ -262,7 +262,7 @@ describe("renderers", () => {
     assert.ok(Math.abs(bar.reduce((a, b) => a + b, 0) - 912) < 0.5);
     for (const legend of [
       "reserve — OS",
-      "redis maxmemory — 70% of its 512 MiB limit",
+      "redis maxmemory — 40% of its 512 MiB limit",
       "redis overhead",
       "worker default (prefork, concurrency 4 (auto)) — 1 × 669 MiB",
       "headroom",
