@@ -84,7 +84,6 @@ export async function prepareSshd(): Promise<PreparedSshd> {
       "UsePAM no",
       // The temp dir is not root's home: its permissions are not the ones StrictModes expects.
       "StrictModes no",
-      "AcceptEnv QK_*",
       "Subsystem sftp internal-sftp",
       "LogLevel VERBOSE",
       "",
