@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisBroker } from "./components/redisBroker";
 import { kitLabels } from "./components/common";
+import { VpsHost } from "./components/vpsHost";
 import { WorkerPool } from "./components/workerPool";
 import { ConfigError } from "./config/errors";
 import { readStackConfig } from "./config/pulumi";
@@ -12,9 +13,19 @@ import { planMemory } from "./plan/planner";
 import { renderRedisConf } from "./render/redisConf";
 
 const stack = pulumi.getStack();
-const { config, redisPassword, plan } = configAndPlan();
+const { config, redisPassword, sshPrivateKey, plan } = configAndPlan();
 
-const engine = new docker.Provider("docker", { host: dockerHost(config.host.connection) });
+const host = new VpsHost("host", {
+  stack,
+  config: config.host,
+  plan,
+  redisTcpBacklog: config.redis.tcpBacklog,
+  sshPrivateKey,
+  // On the local target this machine's engine is shared (and started by hand): leave its daemon.json alone.
+  docker: { manage: config.host.connection.kind === "ssh" },
+});
+// Every Docker resource waits for the prepared host; destroy goes in reverse.
+const engine = new docker.Provider("docker", { host: dockerHost(config.host.connection) }, { dependsOn: [host.ready] });
 const network = new docker.Network(
   "network",
   { name: `qk-${stack}`, labels: kitLabels(stack, "network") },
@@ -45,16 +56,17 @@ const redis = new RedisBroker(
       }),
     ),
     publishOn: config.redis.bind === "none" ? undefined : config.redis.bind,
+    cgroupParent: host.cgroupParent,
   },
-  { providers: { docker: engine } },
+  { providers: { docker: engine }, dependsOn: [host.ready] },
 );
 
 const workers = config.workers.map(
   (pool, i) =>
     new WorkerPool(
       `workers-${pool.name}`,
-      { stack, pool, plan: plan.workers[i], network, brokerUrl: redis.url },
-      { providers: { docker: engine }, dependsOn: [redis] },
+      { stack, pool, plan: plan.workers[i], network, brokerUrl: redis.url, cgroupParent: host.cgroupParent },
+      { providers: { docker: engine }, dependsOn: [host.ready, redis] },
     ),
 );
 

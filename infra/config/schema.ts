@@ -315,7 +315,8 @@ export const configSchema = strict("the queuekit config", {
       ["redis", "memory"],
     );
   }
-  const somaxconn = c.host.sysctl.somaxconn ?? Math.max(1024, c.redis.tcpBacklog);
+  // 4096 is the kernel default since Linux 5.4: never lower it.
+  const somaxconn = c.host.sysctl.somaxconn ?? Math.max(4096, c.redis.tcpBacklog);
   if (somaxconn < c.redis.tcpBacklog) {
     issue(
       ctx,

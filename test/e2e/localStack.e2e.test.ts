@@ -2,7 +2,11 @@
 // up → limits as planned → second up changes nothing → destroy leaves nothing.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { leftovers, inspect, ok, TestStack } from "./harness";
+import { readFileSync } from "node:fs";
+import { docker, leftovers, inspect, ok, TestStack } from "./harness";
+
+const sysfs = (path: string) => readFileSync(path, "utf8").trim();
+const overcommit = () => sysfs("/proc/sys/vm/overcommit_memory");
 
 const MiB = 2 ** 20;
 
@@ -13,7 +17,10 @@ describe("local stack, end to end", () => {
     redisContainer: string;
   };
 
+  let overcommitBefore: string;
+
   before(() => {
+    overcommitBefore = overcommit();
     console.log(`# pulumi CLI: ${ok("pulumi version").stdout.trim()}`);
     // Same config as `npm run up`, on another loopback port so both can run at once.
     stack = new TestStack(`e2e-local-${process.pid}`, "Pulumi.local.yaml", (yaml) =>
@@ -42,6 +49,15 @@ describe("local stack, end to end", () => {
     assert.equal(host.State.Health?.Status, "healthy");
   });
 
+  it("the host is prepared: overcommit on, THP never, containers inside the emulated 2 GiB host", () => {
+    assert.equal(overcommit(), "1");
+    assert.match(sysfs("/sys/kernel/mm/transparent_hugepage/enabled"), /\[never\]/);
+    const parent = inspect<{ HostConfig: { CgroupParent: string } }>(outputs.redisContainer).HostConfig.CgroupParent;
+    assert.equal(parent, `/queuekit-${stack.name}`);
+    assert.equal(Number(sysfs(`/sys/fs/cgroup/memory${parent}/memory.limit_in_bytes`)), 2 * 1024 * MiB);
+    assert.doesNotMatch(docker(`logs ${outputs.redisContainer} 2>&1`), /overcommit|transparent huge pages/i);
+  });
+
   it("a second pulumi up reports no changes", () => {
     const again = stack.pulumi("up --yes --skip-preview --expect-no-changes");
     assert.equal(again.code, 0, again.stdout + again.stderr);
@@ -53,6 +69,7 @@ describe("local stack, end to end", () => {
     const down = stack.pulumi("destroy --yes --skip-preview");
     assert.equal(down.code, 0, down.stdout + down.stderr);
     assert.deepEqual(leftovers(stack.name), []);
+    assert.equal(overcommit(), overcommitBefore, "destroy restored vm.overcommit_memory");
     assert.deepEqual(
       stack.resources().filter((r) => r.type !== "pulumi:pulumi:Stack"),
       [],

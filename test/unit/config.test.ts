@@ -99,7 +99,7 @@ describe("parseConfig defaults", () => {
     assert.equal(config.host.memory, 2 * GiB);
     assert.equal(config.host.reserve, 384 * MiB);
     assert.deepEqual(config.host.connection, { kind: "local" });
-    assert.deepEqual(config.host.sysctl, { overcommitMemory: 1, swappiness: 1, somaxconn: 1024 });
+    assert.deepEqual(config.host.sysctl, { overcommitMemory: 1, swappiness: 1, somaxconn: 4096 });
     assert.equal(config.host.transparentHugePages, "never");
     assert.equal(config.host.swapFile, 0);
     assert.equal(config.host.emulate, false);
@@ -173,7 +173,7 @@ describe("parseConfig defaults", () => {
   });
 
   it("raises the somaxconn default with a larger tcpBacklog", () => {
-    assert.equal(parseConfig(withKey("redis.tcpBacklog", 2048)).host.sysctl.somaxconn, 2048);
+    assert.equal(parseConfig(withKey("redis.tcpBacklog", 8192)).host.sysctl.somaxconn, 8192);
   });
 
   it("accepts loopback and private bind addresses", () => {

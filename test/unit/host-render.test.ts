@@ -157,7 +157,7 @@ describe("host steps", () => {
     const base = byName(renderHostSteps(input({ connection: ssh, swapFile: "1GiB" })));
     const changes: [string, Record<string, unknown>, string[]][] = [
       ["swappiness", { sysctl: { swappiness: 5 } }, ["sysctl"]],
-      ["somaxconn", { sysctl: { somaxconn: 4096 } }, ["sysctl"]],
+      ["somaxconn", { sysctl: { somaxconn: 8192 } }, ["sysctl"]],
       ["transparentHugePages", { transparentHugePages: "madvise" }, ["thp"]],
       ["swapFile", { swapFile: "2GiB" }, ["swap"]],
     ];

@@ -371,7 +371,7 @@ fi
 rm -f "$prev" "$absent" "$staged"
 disown
 
-#### sysctl (after: boot) trigger 63389761d3e1a05567fc7d4a50b2397071c63028c1d88a15bb551973ca229e0a
+#### sysctl (after: boot) trigger e6539e83d023da7c82227fc44fb8daf782a3818e3007d3dde9b8c725a0a67273
 #### create
 # queuekit step "sysctl", stack prod, on localhost
 # Rendered by infra/render/host.ts; runs as root under POSIX sh, over SSH or on this machine.
@@ -380,7 +380,7 @@ umask 022
 QK_STEP=sysctl
 QK_TARGET='localhost'
 QK_STATE='/var/lib/queuekit/prod'
-QK_HASH=63389761d3e1a05567fc7d4a50b2397071c63028c1d88a15bb551973ca229e0a
+QK_HASH=e6539e83d023da7c82227fc44fb8daf782a3818e3007d3dde9b8c725a0a67273
 qk_failed=
 fail() {
   qk_failed=1
@@ -408,7 +408,7 @@ conf='/etc/sysctl.d/90-queuekit-prod.conf'
 prev="$QK_STATE/sysctl.prev"
 want='vm.overcommit_memory=1
 vm.swappiness=1
-net.core.somaxconn=1024'
+net.core.somaxconn=4096'
 proc_path() { printf '/proc/sys/%s' "$(printf '%s' "$1" | tr . /)"; }
 
 # The values in force before queuekit, recorded once: a rerun keeps the first record.
@@ -443,7 +443,7 @@ vm.overcommit_memory = 1
 # Containers run without swap (memorySwap == memory); host swap, if any, is a last resort for host daemons.
 vm.swappiness = 1
 # Accept-queue cap for listening sockets on the host network; Redis' tcp-backlog (511) is cut to it.
-net.core.somaxconn = 1024
+net.core.somaxconn = 4096
 QUEUEKIT_EOF
 mv -f "$conf.queuekit-tmp" "$conf"
 
@@ -464,7 +464,7 @@ umask 022
 QK_STEP=sysctl
 QK_TARGET='localhost'
 QK_STATE='/var/lib/queuekit/prod'
-QK_HASH=63389761d3e1a05567fc7d4a50b2397071c63028c1d88a15bb551973ca229e0a
+QK_HASH=e6539e83d023da7c82227fc44fb8daf782a3818e3007d3dde9b8c725a0a67273
 qk_failed=
 fail() {
   qk_failed=1
