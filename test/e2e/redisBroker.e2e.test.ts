@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { docker, inspect, repo, TestStack } from "./harness";
+import { docker, inspect, ok, repo, TestStack } from "./harness";
 
 const PORT = 26381;
 interface Outputs {
@@ -61,9 +61,19 @@ describe("redis broker, end to end", () => {
     assert.equal(redisCli("config get maxmemory-policy").stdout.split("\n")[1], "noeviction");
   });
 
-  it("refuses a command without the password, and the password is not in docker inspect", () => {
+  it("refuses a command without the password; the password is in no inspect, state, output or log", () => {
     assert.match(redisCli("set x 1", false).stdout, /NOAUTH/);
-    assert.ok(!docker(`inspect ${out.redisContainer}`).includes(password));
+    assert.ok(!docker(`inspect ${out.redisContainer}`).includes(password), "docker inspect");
+    const state = ok(`pulumi stack export --stack ${stack.name}`, stack.env).stdout;
+    assert.ok(!state.includes(password), "pulumi state");
+    assert.ok(!stack.pulumi("stack output --json").stdout.includes(password), "stack outputs");
+    assert.ok(!stack.pulumi("up --yes --skip-preview --refresh").stdout.includes(password), "pulumi up output");
+    assert.ok(!docker(`logs ${out.redisContainer} 2>&1`).includes(password), "redis log");
+  });
+
+  it("wiping commands are off, INFO and CONFIG GET still work for monitoring", () => {
+    assert.match(redisCli("flushall").stdout, /unknown command/i);
+    assert.match(redisCli("info memory").stdout, /used_memory:/);
   });
 
   it("noeviction: a full queue refuses new writes, and every message queued before is still there", () => {
