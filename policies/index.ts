@@ -4,6 +4,7 @@ import { PolicyPack } from "@pulumi/policy";
 import { rules } from "./rules";
 
 new PolicyPack("queuekit-memory-safety", {
-  description: "Memory limits, swap, OOM, Redis eviction/exposure and host budget rules for Celery + Redis on Docker hosts",
+  description:
+    "Memory limits, swap, OOM, Redis eviction/exposure and host budget rules for Celery + Redis on Docker hosts",
   policies: [...rules],
 });

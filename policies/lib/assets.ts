@@ -2,7 +2,7 @@
 // @pulumi/policy deserializes: StringAsset (text), FileAsset (a path on the machine running `pulumi`),
 // AssetArchive (named assets), FileArchive (a directory). Remote assets, zip/tar archives and unreadable
 // paths come back as Unknown — the pack reports them instead of guessing.
-import { existsSync, promises as fs } from "fs";
+import { existsSync, promises as fs, readlinkSync } from "fs";
 import * as path from "path";
 import { isRecord, isSentinel, Unknown } from "./values";
 
@@ -44,7 +44,11 @@ async function assetText(asset: Record<string, unknown>, what: string): Promise<
   return new Unknown(what, "is a remote asset (its content is fetched by the provider, not visible to the pack)");
 }
 
-async function archiveFiles(archive: Record<string, unknown>, dest: string, what: string): Promise<DeliveredFile[] | Unknown> {
+async function archiveFiles(
+  archive: Record<string, unknown>,
+  dest: string,
+  what: string,
+): Promise<DeliveredFile[] | Unknown> {
   if ("assets" in archive) {
     const assets = await archive["assets"];
     if (!isRecord(assets)) return new Unknown(`${what} (assets)`);
@@ -62,7 +66,8 @@ async function archiveFiles(archive: Record<string, unknown>, dest: string, what
     if (!local) return new Unknown(what, `is a file archive at ${String(p)} that the pack cannot find`);
     try {
       const stat = await fs.stat(local);
-      if (!stat.isDirectory()) return new Unknown(what, `is a ${path.extname(local) || "packed"} archive (only directories are read)`);
+      if (!stat.isDirectory())
+        return new Unknown(what, `is a ${path.extname(local) || "packed"} archive (only directories are read)`);
       return walk(local, dest);
     } catch {
       return new Unknown(what, `is a file archive at ${local} that the pack cannot read`);
@@ -87,12 +92,13 @@ async function walk(dir: string, dest: string): Promise<DeliveredFile[]> {
 }
 
 /**
- * A FileAsset's path as the program gave it. Relative paths are relative to the program's directory, which the
- * analyzer is not told: try $QUEUEKIT_PROGRAM_DIR, then $PWD (the directory `pulumi` was started in), then cwd.
+ * A FileAsset's path as the program gave it. Relative paths are relative to the program's project directory,
+ * which the analyzer is not told (it runs in the pack's directory): try $QUEUEKIT_PROGRAM_DIR, then the
+ * project around the working directory of the `pulumi` process that started the pack (Linux /proc), then cwd.
  */
 function resolveLocal(p: string): string | undefined {
   if (path.isAbsolute(p)) return existsSync(p) ? p : undefined;
-  const bases = [process.env["QUEUEKIT_PROGRAM_DIR"], process.env["PWD"], process.cwd()].filter((b): b is string => !!b);
+  const bases = [process.env["QUEUEKIT_PROGRAM_DIR"], cliProjectDir(), process.cwd()].filter((b): b is string => !!b);
   for (const base of bases) {
     const candidate = path.resolve(base, p);
     if (existsSync(candidate)) return candidate;
@@ -100,11 +106,36 @@ function resolveLocal(p: string): string | undefined {
   return undefined;
 }
 
+let cliProject: string | undefined | null = null;
+
+/** The directory holding Pulumi.yaml at or above the parent (`pulumi`) process's working directory. */
+function cliProjectDir(): string | undefined {
+  if (cliProject !== null) return cliProject;
+  cliProject = undefined;
+  try {
+    let dir = readlinkSync(`/proc/${process.ppid}/cwd`);
+    for (;;) {
+      if (existsSync(path.join(dir, "Pulumi.yaml")) || existsSync(path.join(dir, "Pulumi.yml")))
+        return (cliProject = dir);
+      const up = path.dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  } catch {
+    // not Linux, or not allowed: the other bases remain
+  }
+  return cliProject;
+}
+
 /** A file on the machine running `pulumi` (CopyFile.localPath, Container uploads[].source). */
 export async function readLocal(p: unknown, what: string): Promise<string | Unknown> {
   if (typeof p !== "string" || isSentinel(p)) return new Unknown(`${what} (path)`);
   const local = resolveLocal(p);
-  if (!local) return new Unknown(what, `is a file asset at ${p} that the pack cannot find (set QUEUEKIT_PROGRAM_DIR to the program's directory)`);
+  if (!local)
+    return new Unknown(
+      what,
+      `is a file asset at ${p} that the pack cannot find (set QUEUEKIT_PROGRAM_DIR to the program's directory)`,
+    );
   try {
     const stat = await fs.stat(local);
     if (stat.size > MAX_FILE_BYTES) return new Unknown(what, `is larger than ${MAX_FILE_BYTES} bytes`);

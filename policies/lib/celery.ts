@@ -23,7 +23,8 @@ export interface CeleryWorker {
   readonly command: string;
 }
 
-export const isPrefork = (pool: Val<string>): boolean => pool === undefined || pool === "prefork" || pool === "processes";
+export const isPrefork = (pool: Val<string>): boolean =>
+  pool === undefined || pool === "prefork" || pool === "processes";
 
 export function celeryWorkers(ex: Extraction): CeleryWorker[] {
   const out: CeleryWorker[] = [];
@@ -33,7 +34,14 @@ export function celeryWorkers(ex: Extraction): CeleryWorker[] {
       const args = celeryArgs(inv.argv);
       if (!args) continue;
       const w = parseWorker(args);
-      if (w) out.push({ ...w, origin: where(c), container: c, limit: c.memory, command: inv.argv.map((a) => a.text).join(" ") });
+      if (w)
+        out.push({
+          ...w,
+          origin: where(c),
+          container: c,
+          limit: c.memory,
+          command: inv.argv.map((a) => a.text).join(" "),
+        });
     }
   }
   return out;
@@ -50,7 +58,16 @@ function celeryArgs(argv: readonly Word[]): readonly Word[] | undefined {
   return undefined;
 }
 
-const GLOBAL_VALUED = new Set(["-A", "--app", "-b", "--broker", "--result-backend", "--loader", "--config", "--workdir"]);
+const GLOBAL_VALUED = new Set([
+  "-A",
+  "--app",
+  "-b",
+  "--broker",
+  "--result-backend",
+  "--loader",
+  "--config",
+  "--workdir",
+]);
 
 type Options = Omit<CeleryWorker, "origin" | "container" | "limit" | "command">;
 
@@ -61,9 +78,13 @@ function parseWorker(args: readonly Word[]): Options | undefined {
   const opts = new Map<string, Word>();
   const rest = args.slice(k + 1);
   const LONG: Record<string, string> = {
-    "--concurrency": "concurrency", "--pool": "pool", "--autoscale": "autoscale",
-    "--max-tasks-per-child": "maxTasksPerChild", "--maxtasksperchild": "maxTasksPerChild",
-    "--max-memory-per-child": "maxMemoryPerChild", "--maxmemperchild": "maxMemoryPerChild",
+    "--concurrency": "concurrency",
+    "--pool": "pool",
+    "--autoscale": "autoscale",
+    "--max-tasks-per-child": "maxTasksPerChild",
+    "--maxtasksperchild": "maxTasksPerChild",
+    "--max-memory-per-child": "maxMemoryPerChild",
+    "--maxmemperchild": "maxMemoryPerChild",
   };
   const SHORT: Record<string, string> = { "-c": "concurrency", "-P": "pool" };
   for (let i = 0; i < rest.length; i++) {
@@ -95,7 +116,11 @@ function parseWorker(args: readonly Word[]): Options | undefined {
   }
   const concurrency = int("concurrency", "--concurrency");
   return {
-    pool: poolWord ? (poolWord.dynamic ? new Unknown(`--pool ${poolWord.text}`, "comes from the shell environment") : poolWord.text) : undefined,
+    pool: poolWord
+      ? poolWord.dynamic
+        ? new Unknown(`--pool ${poolWord.text}`, "comes from the shell environment")
+        : poolWord.text
+      : undefined,
     concurrency,
     autoscale,
     maxTasksPerChild: int("maxTasksPerChild", "--max-tasks-per-child"),

@@ -29,11 +29,21 @@ export function readScript(script: string, env: Env = new Map(), via: readonly s
 
 /** The programs an argv runs (a container's entrypoint + command): itself, or the script of `sh -c …`. */
 export function readArgv(words: readonly Word[]): ScriptReading {
-  const command: SimpleCommand = { words, assignments: [], redirects: [], text: words.map((w) => w.text).join(" "), line: 1 };
+  const command: SimpleCommand = {
+    words,
+    assignments: [],
+    redirects: [],
+    text: words.map((w) => w.text).join(" "),
+    line: 1,
+  };
   return readCommands([command], [], []);
 }
 
-function readCommands(commands: readonly SimpleCommand[], parseProblems: readonly string[], via: readonly string[]): ScriptReading {
+function readCommands(
+  commands: readonly SimpleCommand[],
+  parseProblems: readonly string[],
+  via: readonly string[],
+): ScriptReading {
   const invocations: Invocation[] = [];
   const problems = [...parseProblems];
   for (const command of commands) {
@@ -53,7 +63,25 @@ function readCommands(commands: readonly SimpleCommand[], parseProblems: readonl
 
 /** Options of wrapper programs that take a value (so the value is not mistaken for the wrapped program). */
 const WRAPPERS: Record<string, { valued: ReadonlySet<string>; positional?: number }> = {
-  sudo: { valued: new Set(["-u", "-g", "-h", "-p", "-C", "-U", "-D", "-r", "-t", "-T", "--user", "--group", "--host", "--prompt", "--chdir"]) },
+  sudo: {
+    valued: new Set([
+      "-u",
+      "-g",
+      "-h",
+      "-p",
+      "-C",
+      "-U",
+      "-D",
+      "-r",
+      "-t",
+      "-T",
+      "--user",
+      "--group",
+      "--host",
+      "--prompt",
+      "--chdir",
+    ]),
+  },
   doas: { valued: new Set(["-u", "-C"]) },
   env: { valued: new Set(["-u", "-C", "--unset", "--chdir"]) },
   nohup: { valued: new Set() },
@@ -126,7 +154,8 @@ function shellScript(argv: readonly Word[]): { script: string; label: string } |
   if (prog === "su") {
     for (let k = 0; k < args.length; k++) {
       const t = args[k]!.text;
-      if ((t === "-c" || t === "--command") && args[k + 1] && !args[k + 1]!.dynamic) return { script: args[k + 1]!.text, label: "su -c" };
+      if ((t === "-c" || t === "--command") && args[k + 1] && !args[k + 1]!.dynamic)
+        return { script: args[k + 1]!.text, label: "su -c" };
       if (t.startsWith("--command=")) return { script: t.slice("--command=".length), label: "su -c" };
     }
   }

@@ -93,8 +93,13 @@ function service(name: string, s: Record<string, unknown>, problems: string[]): 
     capAdd: asStrings(at("cap_add")),
     restart: first(asString(at("restart")), composeRestart(asString(restartPolicy))),
     healthcheck,
-    logDriver: isRecord(logging) ? asString(interpolate(logging["driver"], `services.${name}.logging.driver`)) : undefined,
-    logOptions: isRecord(logging) && isRecord(logging["options"]) ? stringRecord(logging["options"], `services.${name}.logging.options`) : undefined,
+    logDriver: isRecord(logging)
+      ? asString(interpolate(logging["driver"], `services.${name}.logging.driver`))
+      : undefined,
+    logOptions:
+      isRecord(logging) && isRecord(logging["options"])
+        ? stringRecord(logging["options"], `services.${name}.logging.options`)
+        : undefined,
     ports: ports(s["ports"], name),
     networkMode: asString(at("network_mode")),
     replicas: deploy("mode") === "global" ? 1 : asNumber(first(deploy("replicas"), at("scale"))),
@@ -108,12 +113,15 @@ const first = <T>(a: Val<T>, b: Val<T>): Val<T> => (a !== undefined ? a : b);
 function interpolate(v: unknown, where: string): Val<unknown> {
   if (typeof v === "string") {
     let unknownVar: string | undefined;
-    const out = v.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, braced, op, word, bare) => {
-      if (m === "$$") return "$";
-      if (op === "-" || op === ":-") return word ?? "";
-      unknownVar ??= braced ?? bare;
-      return m;
-    });
+    const out = v.replace(
+      /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+      (m, braced, op, word, bare) => {
+        if (m === "$$") return "$";
+        if (op === "-" || op === ":-") return word ?? "";
+        unknownVar ??= braced ?? bare;
+        return m;
+      },
+    );
     return unknownVar ? new Unknown(where, `comes from $${unknownVar} in the environment of \`docker compose\``) : out;
   }
   if (Array.isArray(v)) {
@@ -219,7 +227,8 @@ export function shortPort(spec: string): ComposePort {
     const hostPort = parts.pop()!;
     return { hostIp: parts.join(":"), hostPort: hostPort || undefined, containerPort, protocol };
   }
-  if (parts.length === 3) return { hostIp: parts[0] || undefined, hostPort: parts[1] || undefined, containerPort: parts[2]!, protocol };
+  if (parts.length === 3)
+    return { hostIp: parts[0] || undefined, hostPort: parts[1] || undefined, containerPort: parts[2]!, protocol };
   if (parts.length === 2) return { hostIp, hostPort: parts[0] || undefined, containerPort: parts[1]!, protocol };
   return { hostIp, containerPort: parts[0]!, protocol };
 }
@@ -232,7 +241,12 @@ function binds(v: unknown): { source: string; target: string }[] {
     if (typeof e === "string") {
       const [source, target] = e.split(":");
       if (source && target && /^[./~]/.test(source)) out.push({ source, target });
-    } else if (isRecord(e) && e["type"] === "bind" && typeof e["source"] === "string" && typeof e["target"] === "string") {
+    } else if (
+      isRecord(e) &&
+      e["type"] === "bind" &&
+      typeof e["source"] === "string" &&
+      typeof e["target"] === "string"
+    ) {
       out.push({ source: e["source"], target: e["target"] });
     }
   }

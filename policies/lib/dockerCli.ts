@@ -39,8 +39,21 @@ const RUN_BOOLEAN = new Set(
   ),
 );
 const RUN_SHORT: Record<string, string> = {
-  a: "attach", c: "cpu-shares", d: "detach", e: "env", h: "hostname", i: "interactive", l: "label",
-  m: "memory", p: "publish", P: "publish-all", q: "quiet", t: "tty", u: "user", v: "volume", w: "workdir",
+  a: "attach",
+  c: "cpu-shares",
+  d: "detach",
+  e: "env",
+  h: "hostname",
+  i: "interactive",
+  l: "label",
+  m: "memory",
+  p: "publish",
+  P: "publish-all",
+  q: "quiet",
+  t: "tty",
+  u: "user",
+  v: "volume",
+  w: "workdir",
 };
 const UPDATE_VALUED = new Set(
   "blkio-weight cpu-period cpu-quota cpu-rt-period cpu-rt-runtime cpu-shares cpus cpuset-cpus cpuset-mems kernel-memory memory memory-reservation memory-swap pids-limit restart".split(
@@ -51,7 +64,18 @@ const UPDATE_SHORT: Record<string, string> = { c: "cpu-shares", m: "memory" };
 const ALIASES: Record<string, string> = { net: "network", "net-alias": "network-alias", "dns-opt": "dns-option" };
 
 // Options of `docker` itself, before the subcommand.
-const GLOBAL_VALUED = new Set(["--config", "-c", "--context", "-H", "--host", "-l", "--log-level", "--tlscacert", "--tlscert", "--tlskey"]);
+const GLOBAL_VALUED = new Set([
+  "--config",
+  "-c",
+  "--context",
+  "-H",
+  "--host",
+  "-l",
+  "--log-level",
+  "--tlscacert",
+  "--tlscert",
+  "--tlskey",
+]);
 
 const CLIS = new Set(["docker", "podman"]);
 
@@ -72,7 +96,12 @@ export function parseDockerCommand(argv: readonly Word[]): DockerInvocation | un
   if (verb === "container") verb = argv[++k]?.text;
   if (verb !== "run" && verb !== "create" && verb !== "update") return undefined;
   const isUpdate = verb === "update";
-  const parsed = parseFlags(argv.slice(k + 1), isUpdate ? UPDATE_VALUED : RUN_VALUED, isUpdate ? new Set() : RUN_BOOLEAN, isUpdate ? UPDATE_SHORT : RUN_SHORT);
+  const parsed = parseFlags(
+    argv.slice(k + 1),
+    isUpdate ? UPDATE_VALUED : RUN_VALUED,
+    isUpdate ? new Set() : RUN_BOOLEAN,
+    isUpdate ? UPDATE_SHORT : RUN_SHORT,
+  );
   const image = isUpdate ? undefined : parsed.positional[0];
   const args = isUpdate ? parsed.positional : parsed.positional.slice(1);
   return { verb, flags: parsed.flags, image, args, engineHost, unknownFlags: parsed.unknown };

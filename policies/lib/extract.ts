@@ -83,7 +83,11 @@ async function fromContainer(p: unknown, host: Val<string>): Promise<Extraction>
   const entry = strings(p, "entrypoints");
   const command = strings(p, "command");
   const hcRaw = at1(p, "healthcheck");
-  const healthcheck = isSentinel(hcRaw) ? new Unknown("healthcheck") : isRecord(hcRaw) ? checkTests(list(p, "healthcheck.tests")) : "absent";
+  const healthcheck = isSentinel(hcRaw)
+    ? new Unknown("healthcheck")
+    : isRecord(hcRaw)
+      ? checkTests(list(p, "healthcheck.tests"))
+      : "absent";
   const files: DeliveredFile[] = [];
   const uploads = list(p, "uploads");
   if (isUnknown(uploads)) ex.opaque.push(new Unknown("uploads"));
@@ -97,7 +101,12 @@ async function fromContainer(p: unknown, host: Val<string>): Promise<Extraction>
     if (isKnown(content)) text = content;
     else if (isKnown(b64)) text = Buffer.from(b64, "base64").toString("utf8");
     else if (isKnown(source)) text = await readLocal(source, `uploads[${i}].source`);
-    else text = isUnknown(content) ? new Unknown(`uploads[${i}].content`) : isUnknown(b64) ? new Unknown(`uploads[${i}].contentBase64`) : new Unknown(`uploads[${i}]`, "has no content the pack can read");
+    else
+      text = isUnknown(content)
+        ? new Unknown(`uploads[${i}].content`)
+        : isUnknown(b64)
+          ? new Unknown(`uploads[${i}].contentBase64`)
+          : new Unknown(`uploads[${i}]`, "has no content the pack can read");
     files.push({ path: file, content: text });
   }
   ex.containers.push({
@@ -180,12 +189,26 @@ async function fromService(p: unknown, host: Val<string>): Promise<Extraction> {
     privileged: false,
     capAdd: strings(p, `${ts}.containerSpec.capAdds`),
     // Swarm's default condition is "any": restarted whatever the exit.
-    restart: condition === undefined ? "always" : isUnknown(condition) ? condition : condition === "none" ? "no" : condition === "any" ? "always" : condition,
+    restart:
+      condition === undefined
+        ? "always"
+        : isUnknown(condition)
+          ? condition
+          : condition === "none"
+            ? "no"
+            : condition === "any"
+              ? "always"
+              : condition,
     healthcheck: checkTests(list(p, `${ts}.containerSpec.healthcheck.tests`)),
     logDriver: str(p, `${ts}.logDriver.name`),
     logOpts: stringMap(p, `${ts}.logDriver.options`),
     ports: isKnown(ports)
-      ? ports.map((_, i) => ({ hostIp: undefined, hostPort: str(p, `endpointSpec.ports.${i}.publishedPort`), containerPort: str(p, `endpointSpec.ports.${i}.targetPort`), everywhere: true }))
+      ? ports.map((_, i) => ({
+          hostIp: undefined,
+          hostPort: str(p, `endpointSpec.ports.${i}.publishedPort`),
+          containerPort: str(p, `endpointSpec.ports.${i}.targetPort`),
+          everywhere: true,
+        }))
       : ports,
     publishAll: undefined,
     networkMode: undefined,
@@ -221,7 +244,7 @@ async function fromCommand(p: unknown, host: Val<string>, local: boolean): Promi
   if (isKnown(environment)) for (const [k, v] of Object.entries(environment)) env.set(k, v);
 
   const hostFiles: HostFile[] = [];
-  const readings: [typeof SCRIPTS[number], Invocation[]][] = [];
+  const readings: [(typeof SCRIPTS)[number], Invocation[]][] = [];
   for (const key of SCRIPTS) {
     const script = str(p, key);
     if (script === undefined) continue;
@@ -232,8 +255,11 @@ async function fromCommand(p: unknown, host: Val<string>, local: boolean): Promi
     const reading = readScript(script, env);
     ex.problems.push(...reading.problems.map((m) => `${key}: ${m}`));
     readings.push([key, [...reading.invocations]]);
-    for (const f of filesWritten(reading.invocations)) hostFiles.push({ ...f, origin: `${key}: \`${shorten(f.path)}\` written by the script`, host });
-    ex.hostSettings.push(...settingsFromInvocations(reading.invocations).map((s) => ({ ...s, via: `${key}: ${s.via}`, host })));
+    for (const f of filesWritten(reading.invocations))
+      hostFiles.push({ ...f, origin: `${key}: \`${shorten(f.path)}\` written by the script`, host });
+    ex.hostSettings.push(
+      ...settingsFromInvocations(reading.invocations).map((s) => ({ ...s, via: `${key}: ${s.via}`, host })),
+    );
   }
   addHostFiles(ex, hostFiles);
   for (const [key, invocations] of readings) {
@@ -241,9 +267,18 @@ async function fromCommand(p: unknown, host: Val<string>, local: boolean): Promi
       const docker = parseDockerCommand(inv.argv);
       if (!docker) continue;
       const where = `${key}: \`${shorten(inv.command.text)}\`${inv.command.line > 1 ? ` (line ${inv.command.line})` : ""}`;
-      const dockerHost = docker.engineHost ? (docker.engineHost.dynamic ? new Unknown(`docker -H ${docker.engineHost.text}`, "comes from the shell environment") : hostOfDockerUrl(docker.engineHost.text)) : host;
+      const dockerHost = docker.engineHost
+        ? docker.engineHost.dynamic
+          ? new Unknown(`docker -H ${docker.engineHost.text}`, "comes from the shell environment")
+          : hostOfDockerUrl(docker.engineHost.text)
+        : host;
       if (docker.unknownFlags.some((f) => f.startsWith("$"))) {
-        ex.opaque.push(new Unknown(`${where}: ${docker.unknownFlags.filter((f) => f.startsWith("$")).join(" ")}`, "are options from the shell environment (not visible)"));
+        ex.opaque.push(
+          new Unknown(
+            `${where}: ${docker.unknownFlags.filter((f) => f.startsWith("$")).join(" ")}`,
+            "are options from the shell environment (not visible)",
+          ),
+        );
       }
       if (docker.verb === "update") ex.updates.push(fromDockerUpdate(docker, where));
       else ex.containers.push(fromDockerRun(docker, where, dockerHost, key, hostFiles));
@@ -278,7 +313,13 @@ function cliWord(w: Word | undefined, what: string): Val<string> {
   return w.dynamic ? new Unknown(`${what} ${w.text}`, "comes from the shell environment") : w.text;
 }
 
-function fromDockerRun(inv: DockerInvocation, origin: string, host: Val<string>, script: ContainerSpec["script"], hostFiles: readonly HostFile[]): ContainerSpec {
+function fromDockerRun(
+  inv: DockerInvocation,
+  origin: string,
+  host: Val<string>,
+  script: ContainerSpec["script"],
+  hostFiles: readonly HostFile[],
+): ContainerSpec {
   const oom = lastFlag(inv, "oom-score-adj");
   const entry = lastFlag(inv, "entrypoint");
   const args: Arg[] = [...(entry ? [entry] : []), ...inv.args];
@@ -289,11 +330,21 @@ function fromDockerRun(inv: DockerInvocation, origin: string, host: Val<string>,
     if (eq > 0) logOpts[w.text.slice(0, eq)] = w.text.slice(eq + 1);
   }
   const ports: Port[] = (inv.flags.get("publish") ?? []).map((w) => {
-    if (w.dynamic) return { hostIp: new Unknown(`-p ${w.text}`, "comes from the shell environment"), hostPort: undefined, containerPort: undefined };
+    if (w.dynamic)
+      return {
+        hostIp: new Unknown(`-p ${w.text}`, "comes from the shell environment"),
+        hostPort: undefined,
+        containerPort: undefined,
+      };
     const sp = shortPort(w.text);
     return { hostIp: sp.hostIp, hostPort: sp.hostPort, containerPort: sp.containerPort };
   });
-  const health = inv.flags.has("no-healthcheck") && cliBool(inv, "no-healthcheck") === true ? "disabled" : inv.flags.has("health-cmd") ? "set" : "absent";
+  const health =
+    inv.flags.has("no-healthcheck") && cliBool(inv, "no-healthcheck") === true
+      ? "disabled"
+      : inv.flags.has("health-cmd")
+        ? "set"
+        : "absent";
   return {
     origin,
     kind: "cli",
@@ -306,7 +357,11 @@ function fromDockerRun(inv: DockerInvocation, origin: string, host: Val<string>,
     swapSettable: true,
     memoryReservation: cliSize(lastFlag(inv, "memory-reservation"), "--memory-reservation"),
     oomKillDisable: cliBool(inv, "oom-kill-disable"),
-    oomScoreAdj: oom ? (oom.dynamic ? new Unknown(`--oom-score-adj ${oom.text}`, "comes from the shell environment") : Number(oom.text)) : undefined,
+    oomScoreAdj: oom
+      ? oom.dynamic
+        ? new Unknown(`--oom-score-adj ${oom.text}`, "comes from the shell environment")
+        : Number(oom.text)
+      : undefined,
     privileged: cliBool(inv, "privileged"),
     capAdd: (inv.flags.get("cap-add") ?? []).map((w) => w.text),
     restart: cliWord(lastFlag(inv, "restart"), "--restart"),
@@ -340,7 +395,9 @@ function cliBinds(inv: DockerInvocation): { source: string; target: string }[] {
     if (source?.startsWith("/") && target) out.push({ source, target });
   }
   for (const w of inv.flags.get("mount") ?? []) {
-    const kv = Object.fromEntries(w.text.split(",").map((part) => [part.split("=")[0], part.split("=").slice(1).join("=")]));
+    const kv = Object.fromEntries(
+      w.text.split(",").map((part) => [part.split("=")[0], part.split("=").slice(1).join("=")]),
+    );
     const source = kv["source"] ?? kv["src"];
     const target = kv["target"] ?? kv["dst"] ?? kv["destination"];
     if (kv["type"] === "bind" && source && target) out.push({ source, target });
@@ -349,13 +406,22 @@ function cliBinds(inv: DockerInvocation): { source: string; target: string }[] {
 }
 
 /** Host files (written or copied by the same resource) seen inside a container through its bind mounts. */
-function boundFiles(binds: readonly { source: string; target: string }[], hostFiles: readonly HostFile[], base: string): DeliveredFile[] {
+function boundFiles(
+  binds: readonly { source: string; target: string }[],
+  hostFiles: readonly HostFile[],
+  base: string,
+): DeliveredFile[] {
   const out: DeliveredFile[] = [];
   for (const b of binds) {
     const source = path.posix.resolve(base, b.source);
     for (const f of hostFiles) {
       if (f.path === source) out.push({ path: b.target, content: f.content, hostPath: f.path });
-      else if (f.path.startsWith(source + "/")) out.push({ path: path.posix.join(b.target, f.path.slice(source.length + 1)), content: f.content, hostPath: f.path });
+      else if (f.path.startsWith(source + "/"))
+        out.push({
+          path: path.posix.join(b.target, f.path.slice(source.length + 1)),
+          content: f.content,
+          hostPath: f.path,
+        });
     }
   }
   return out;
@@ -401,7 +467,9 @@ function addHostFiles(ex: Extraction, files: readonly HostFile[]): void {
       ex.problems.push(...compose.problems.map((m) => `${f.path}: ${m}`));
       for (const s of compose.services) ex.containers.push(fromComposeService(s, f, files));
     }
-    ex.hostSettings.push(...settingsFromFile({ path: f.path, content: f.content }).map((st) => ({ ...st, host: f.host })));
+    ex.hostSettings.push(
+      ...settingsFromFile({ path: f.path, content: f.content }).map((st) => ({ ...st, host: f.host })),
+    );
   }
 }
 
@@ -418,7 +486,13 @@ function fromComposeService(s: ComposeService, file: HostFile, siblings: readonl
   const toArgs = (v: Val<string[]>): Val<Arg[]> => (isKnown(v) ? v.map((text) => ({ text, dynamic: false })) : v);
   const entry = toArgs(s.entrypoint);
   const command = toArgs(s.command);
-  const argv: Val<Arg[]> = isUnknown(entry) ? entry : isUnknown(command) ? command : entry || command ? [...(entry ?? []), ...(command ?? [])] : undefined;
+  const argv: Val<Arg[]> = isUnknown(entry)
+    ? entry
+    : isUnknown(command)
+      ? command
+      : entry || command
+        ? [...(entry ?? []), ...(command ?? [])]
+        : undefined;
   return {
     origin,
     kind: "compose",
@@ -438,7 +512,9 @@ function fromComposeService(s: ComposeService, file: HostFile, siblings: readonl
     healthcheck: s.healthcheck,
     logDriver: s.logDriver,
     logOpts: s.logOptions,
-    ports: isKnown(s.ports) ? s.ports.map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort, containerPort: p.containerPort })) : s.ports,
+    ports: isKnown(s.ports)
+      ? s.ports.map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort, containerPort: p.containerPort }))
+      : s.ports,
     publishAll: undefined,
     networkMode: s.networkMode,
     argv,

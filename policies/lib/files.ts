@@ -13,7 +13,8 @@ export function classify(path: string, content: string): FileKind {
   if (looksLikeCompose(path, content)) return "compose";
   if (/^\/(etc|run|usr\/lib|lib)\/sysctl\.d\/|^\/etc\/sysctl\.conf$|^\/proc\/sys\//.test(path)) return "sysctl";
   if (/(redis|valkey|keydb)[^/]*\.conf$/i.test(name)) return "redis-conf";
-  if (/\.conf$/i.test(name) && /^\s*(maxmemory|maxmemory-policy|appendonly|requirepass|appendfsync)\s/im.test(content)) return "redis-conf";
+  if (/\.conf$/i.test(name) && /^\s*(maxmemory|maxmemory-policy|appendonly|requirepass|appendfsync)\s/im.test(content))
+    return "redis-conf";
   if (/\.service$/.test(name)) return "systemd-unit";
   if (/^\/etc\/default\/grub(\.d\/.*)?$/.test(path)) return "grub";
   if (/^\s*vm\.overcommit_memory\s*=/m.test(content)) return "sysctl";
@@ -28,7 +29,13 @@ export function filesWritten(invocations: readonly Invocation[]): DeliveredFile[
     const redirects = inv.command.redirects;
     const stdin = stdinText(inv);
     for (const r of redirects) {
-      if ((r.op !== ">" && r.op !== ">>" && r.op !== ">|") || (r.fd !== undefined && r.fd !== 1) || !r.target || r.target.dynamic) continue;
+      if (
+        (r.op !== ">" && r.op !== ">>" && r.op !== ">|") ||
+        (r.fd !== undefined && r.fd !== 1) ||
+        !r.target ||
+        r.target.dynamic
+      )
+        continue;
       const content = stdin ?? (prog === "echo" || prog === "printf" ? printed(inv) : undefined);
       if (content !== undefined) out.push({ path: r.target.text, content });
     }
@@ -88,7 +95,8 @@ export function settingsFromInvocations(invocations: readonly Invocation[]): Hos
     if (basename(inv.argv[0]!.text) !== "sysctl") continue;
     for (const w of inv.argv.slice(1)) {
       const m = /^([\w./-]+)=(.*)$/.exec(w.text);
-      if (m && !w.dynamic) out.push({ key: m[1]!.replace(/\//g, "."), value: m[2]!.trim(), via: `\`${inv.command.text}\`` });
+      if (m && !w.dynamic)
+        out.push({ key: m[1]!.replace(/\//g, "."), value: m[2]!.trim(), via: `\`${inv.command.text}\`` });
     }
   }
   return out;
@@ -98,13 +106,15 @@ export function settingsFromInvocations(invocations: readonly Invocation[]): Hos
 export function settingsFromFile(file: { path: string; content: string }): HostSetting[] {
   const via = `file ${file.path}`;
   if (file.path === "/proc/sys/vm/overcommit_memory") return [{ key: OVERCOMMIT, value: file.content.trim(), via }];
-  if (file.path === "/sys/kernel/mm/transparent_hugepage/enabled") return [{ key: THP, value: file.content.trim(), via }];
+  if (file.path === "/sys/kernel/mm/transparent_hugepage/enabled")
+    return [{ key: THP, value: file.content.trim(), via }];
   const kind = classify(file.path, file.content);
   if (kind === "sysctl") {
     const out: HostSetting[] = [];
     for (const line of file.content.split(/\r?\n/)) {
       const m = /^\s*-?\s*([\w./-]+)\s*=\s*(.*?)\s*$/.exec(line);
-      if (m && !line.trim().startsWith("#") && !line.trim().startsWith(";")) out.push({ key: m[1]!.replace(/\//g, "."), value: m[2]!, via });
+      if (m && !line.trim().startsWith("#") && !line.trim().startsWith(";"))
+        out.push({ key: m[1]!.replace(/\//g, "."), value: m[2]!, via });
     }
     return out;
   }
@@ -122,6 +132,8 @@ export function settingsOfScript(script: string, via: string): HostSetting[] {
   const { invocations } = readScript(script);
   return [
     ...settingsFromInvocations(invocations),
-    ...filesWritten(invocations).flatMap((f) => settingsFromFile({ path: f.path, content: typeof f.content === "string" ? f.content : "" })),
+    ...filesWritten(invocations).flatMap((f) =>
+      settingsFromFile({ path: f.path, content: typeof f.content === "string" ? f.content : "" }),
+    ),
   ].map((s) => ({ ...s, via: `${s.via} (${via})` }));
 }

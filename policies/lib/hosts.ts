@@ -30,7 +30,18 @@ export function hostOfDockerProvider(provider: { props: unknown } | undefined): 
   if (!provider) return LOCAL;
   const host = str(provider.props, "host");
   if (isUnknown(host)) return new Unknown("the Docker provider's host");
-  return host === undefined ? (process.env["DOCKER_HOST"] ? hostOfDockerUrl(process.env["DOCKER_HOST"]) : LOCAL) : hostOfDockerUrl(host);
+  return host === undefined
+    ? process.env["DOCKER_HOST"]
+      ? hostOfDockerUrl(process.env["DOCKER_HOST"])
+      : LOCAL
+    : hostOfDockerUrl(host);
 }
 
-export const describeHost = (h: Val<string>): string => (h === undefined ? "an unnamed host" : isUnknown(h) ? "a host not known yet" : h === LOCAL ? "the local host" : `host ${h}`);
+export const describeHost = (h: Val<string>): string =>
+  h === undefined
+    ? "an unnamed host"
+    : isUnknown(h)
+      ? "a host not known yet"
+      : h === LOCAL
+        ? "the local host"
+        : `host ${h}`;

@@ -36,7 +36,8 @@ export function vpsHost(rawProps: unknown): VpsHostInfo {
   const settings: LocatedSetting[] = [];
   const via = "queuekit:host:VpsHost";
   const overcommit = at(p, "sysctl.overcommitMemory");
-  if (overcommit !== undefined && !isUnknown(overcommit)) settings.push({ key: "vm.overcommit_memory", value: String(overcommit), via, host });
+  if (overcommit !== undefined && !isUnknown(overcommit))
+    settings.push({ key: "vm.overcommit_memory", value: String(overcommit), via, host });
   const thp = str(p, "thp");
   if (isKnown(thp)) settings.push({ key: "transparent_hugepage", value: thp, via, host });
   const files: HostFile[] = [];
@@ -95,15 +96,35 @@ function kitWorker(rawProps: unknown): CeleryWorker {
   };
 }
 
+/**
+ * Whether a component passed its summary. Without one there is nothing to read — its containers are checked
+ * on their own — so the component's rules do not apply (rather than reading an empty object as "nothing set").
+ */
+export const hasSummary = (rawProps: unknown): boolean => at(unproxy(rawProps), "memoryBytes") !== undefined;
+
 /** Redis servers a resource runs or configures (containers, redis.conf files, the kit's RedisBroker). */
 export async function redisServersOf(r: ResourceView): Promise<RedisInstance[]> {
-  if (r.type === TYPES.redisBroker) return [kitRedis(r.props)];
+  if (r.type === TYPES.redisBroker) return hasSummary(r.props) ? [kitRedis(r.props)] : [];
   return redisInstances(await extract(r));
 }
 
 /** Celery workers a resource runs (container argv, the kit's WorkerPool). */
 export async function celeryWorkersOf(r: ResourceView): Promise<CeleryWorker[]> {
-  if (r.type === TYPES.workerPool) return [kitWorker(r.props)];
+  if (r.type === TYPES.workerPool) return hasSummary(r.props) ? [kitWorker(r.props)] : [];
   return celeryWorkers(await extract(r));
 }
 
+/**
+ * VpsHost summaries seen by per-resource analysis (component inputs), by URN. Stack rules see a component's
+ * registered outputs instead; when those lack the summary, the inputs seen earlier in the same run stand in.
+ */
+const seenInputs = new Map<string, unknown>();
+
+export function rememberComponentInputs(type: string, urn: string, props: unknown): void {
+  if (type === TYPES.vpsHost && hasSummary(props)) seenInputs.set(urn, unproxy(props));
+}
+
+/** The VpsHost summary: from the outputs when they carry it, else from the inputs analyzed in this run. */
+export function vpsHostSummary(urn: string, outputs: unknown): unknown {
+  return hasSummary(outputs) ? outputs : (seenInputs.get(urn) ?? outputs);
+}

@@ -86,7 +86,14 @@ export interface Extraction {
   readonly problems: string[];
 }
 
-export const emptyExtraction = (): Extraction => ({ containers: [], updates: [], files: [], hostSettings: [], opaque: [], problems: [] });
+export const emptyExtraction = (): Extraction => ({
+  containers: [],
+  updates: [],
+  files: [],
+  hostSettings: [],
+  opaque: [],
+  problems: [],
+});
 
 /** `docker.Container "redis"`, `create: \`docker run …\``, `compose service "redis" in /srv/compose.yml`. */
 export function where(c: ContainerSpec): string {

@@ -3,7 +3,15 @@
 import { readArgv } from "./commandLine";
 import { where, type ContainerSpec, type Extraction, type HostFile, type Port } from "./model";
 import { classify } from "./files";
-import { applyDirective, emptySettings, isRedisImage, isRedisServer, parseRedisArgv, parseRedisConf, type RedisSettings } from "./redis";
+import {
+  applyDirective,
+  emptySettings,
+  isRedisImage,
+  isRedisServer,
+  parseRedisArgv,
+  parseRedisConf,
+  type RedisSettings,
+} from "./redis";
 import { isKnown, isUnknown, Unknown, type Val } from "./values";
 
 export interface RedisInstance {
@@ -23,7 +31,10 @@ export interface RedisInstance {
 }
 
 /** A setting's value: what the visible config sets, else Unknown when some config is hidden, else undefined (Redis' default). */
-export function setting<K extends keyof RedisSettings>(r: RedisInstance, key: K): RedisSettings[K] | Unknown | undefined {
+export function setting<K extends keyof RedisSettings>(
+  r: RedisInstance,
+  key: K,
+): RedisSettings[K] | Unknown | undefined {
   const v = r.settings[key];
   if (v !== undefined && !(Array.isArray(v) && v.length === 0)) return v;
   return r.hidden ?? undefined;
@@ -62,7 +73,9 @@ function fromFile(f: HostFile, content: string): RedisInstance {
     host: f.host,
     limit: undefined,
     settings,
-    hidden: settings.includes.length ? new Unknown(`include ${settings.includes.join(", ")}`, "is not followed by the pack") : undefined,
+    hidden: settings.includes.length
+      ? new Unknown(`include ${settings.includes.join(", ")}`, "is not followed by the pack")
+      : undefined,
     ports: [],
     publishAll: undefined,
     networkMode: undefined,
@@ -84,7 +97,9 @@ function fromContainer(c: ContainerSpec): RedisInstance | undefined {
   } else if (redisImage && c.argv[0]?.text.startsWith("-")) {
     args = c.argv; // the official entrypoint runs `redis-server "$@"` for arguments starting with "-"
   } else {
-    const server = readArgv(c.argv).invocations.find((inv) => !inv.argv[0]!.dynamic && isRedisServer(inv.argv[0]!.text));
+    const server = readArgv(c.argv).invocations.find(
+      (inv) => !inv.argv[0]!.dynamic && isRedisServer(inv.argv[0]!.text),
+    );
     if (!server) return undefined;
     args = server.argv.slice(1);
   }
@@ -92,12 +107,20 @@ function fromContainer(c: ContainerSpec): RedisInstance | undefined {
   const settings = emptySettings();
   if (argv.stdinConfig) hidden ??= new Unknown("the config read from stdin (`redis-server -`)", "is not visible");
   if (argv.confPath) {
-    const file = c.files.find((f) => f.path === argv.confPath || f.path.endsWith("/" + argv.confPath!.replace(/^\.\//, "")));
-    if (!file) hidden ??= new Unknown(`config file ${argv.confPath}`, "is not delivered by this resource (uploads, or a file it writes and bind-mounts), so its settings are not visible");
-    else if (isUnknown(file.content)) hidden ??= file.content.relabel(`config file ${argv.confPath} (${file.content.what})`);
+    const file = c.files.find(
+      (f) => f.path === argv.confPath || f.path.endsWith("/" + argv.confPath!.replace(/^\.\//, "")),
+    );
+    if (!file)
+      hidden ??= new Unknown(
+        `config file ${argv.confPath}`,
+        "is not delivered by this resource (uploads, or a file it writes and bind-mounts), so its settings are not visible",
+      );
+    else if (isUnknown(file.content))
+      hidden ??= file.content.relabel(`config file ${argv.confPath} (${file.content.what})`);
     else {
       parseRedisConf(file.content, settings);
-      if (settings.includes.length) hidden ??= new Unknown(`include ${settings.includes.join(", ")}`, "is not followed by the pack");
+      if (settings.includes.length)
+        hidden ??= new Unknown(`include ${settings.includes.join(", ")}`, "is not followed by the pack");
     }
   }
   for (const d of argv.directives) applyDirective(settings, d.name, d.args, d.dynamic);

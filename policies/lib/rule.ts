@@ -11,6 +11,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { ResourceView } from "./extract";
+import { rememberComponentInputs } from "./kit";
 import { isUnknown, Unknown } from "./values";
 
 type JsonSchema = PolicyConfigSchema["properties"][string];
@@ -55,7 +56,8 @@ const ON_UNKNOWN: JsonSchema & { default: OnUnknown } = {
   type: "string",
   enum: ["fail", "warn", "ignore"],
   default: "fail",
-  description: "When a value that decides this rule is unknown during preview or not readable: fail (report at this rule's level), warn (advisory), ignore.",
+  description:
+    "When a value that decides this rule is unknown during preview or not readable: fail (report at this rule's level), warn (advisory), ignore.",
 };
 
 const CIS_FRAMEWORK = { name: "CIS Docker Benchmark", version: "1.6.0" } as const;
@@ -78,7 +80,11 @@ function context<C>(info: RuleInfo, given: object, report: ReportViolation): Con
         : `${message}: ${value.toString()}. The pack cannot prove this rule holds (set onUnknown for ${info.name} to accept this).`;
       if (config.onUnknown === "warn") {
         // @pulumi/policy's server (1.21) accepts an object here and uses its enforcementLevel; the type only declares strings.
-        const downgrade = report as unknown as (v: { message: string; urn?: string; enforcementLevel: "advisory" }) => void;
+        const downgrade = report as unknown as (v: {
+          message: string;
+          urn?: string;
+          enforcementLevel: "advisory";
+        }) => void;
         downgrade({ message: `${info.description}\n${text}`, urn, enforcementLevel: "advisory" });
       } else report(text, urn);
     },
@@ -89,7 +95,11 @@ function metadata(info: RuleInfo) {
   return {
     severity: info.severity,
     ...(info.cis && { framework: { ...CIS_FRAMEWORK, reference: info.cis.id, specification: info.cis.title } }),
-    tags: ["queuekit", ...(info.kics ? [`kics:${info.kics.id}`] : []), ...(info.cis ? [`cis-docker:${info.cis.id}`] : [])],
+    tags: [
+      "queuekit",
+      ...(info.kics ? [`kics:${info.kics.id}`] : []),
+      ...(info.cis ? [`cis-docker:${info.cis.id}`] : []),
+    ],
     remediationSteps: info.remediation,
   };
 }
@@ -112,6 +122,7 @@ export function resourceRule<C = Record<string, never>>(
     configSchema: schemaOf(info),
     enforcementLevel: info.enforcementLevel,
     validateResource: async (args: ResourceValidationArgs, report: ReportViolation) => {
+      rememberComponentInputs(args.type, args.urn, args.props);
       if (!applies.has(args.type)) return;
       const ctx = context<C>(info, args.getConfig(), report);
       await check({ type: args.type, name: args.name, urn: args.urn, props: args.props, provider: args.provider }, ctx);
@@ -133,7 +144,13 @@ export function stackRule<C = Record<string, never>>(
     enforcementLevel: info.enforcementLevel,
     validateStack: async (args: StackValidationArgs, report: ReportViolation) => {
       const ctx = context<C>(info, args.getConfig(), report);
-      const resources = args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props, provider: r.provider }));
+      const resources = args.resources.map((r) => ({
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        props: r.props,
+        provider: r.provider,
+      }));
       await check(resources, ctx);
     },
     ...metadata(info),

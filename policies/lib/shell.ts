@@ -49,7 +49,29 @@ type Token =
   | { kind: "op"; op: string; start: number; end: number; line: number }
   | { kind: "redir"; op: string; fd?: number; start: number; end: number; line: number };
 
-const OPERATORS = ["&&", "||", ";;", "|&", "&>>", "&>", ">>", ">|", ">&", "<<-", "<<<", "<<", "<&", "<>", ">", "<", ";", "&", "|", "(", ")"];
+const OPERATORS = [
+  "&&",
+  "||",
+  ";;",
+  "|&",
+  "&>>",
+  "&>",
+  ">>",
+  ">|",
+  ">&",
+  "<<-",
+  "<<<",
+  "<<",
+  "<&",
+  "<>",
+  ">",
+  "<",
+  ";",
+  "&",
+  "|",
+  "(",
+  ")",
+];
 const REDIRECTS = new Set(["&>>", "&>", ">>", ">|", ">&", "<<-", "<<<", "<<", "<&", "<>", ">", "<"]);
 const META = new Set([" ", "\t", "\n", ";", "&", "|", "(", ")", "<", ">"]);
 /** Words that open or close a compound command; the command proper follows them. */
@@ -373,5 +395,8 @@ function findBacktick(s: string, from: number): number {
 /** Shell words of a single command line (for compose `command: "redis-server --maxmemory 1gb"`). */
 export function splitWords(text: string): { words: string[]; problems: readonly string[] } {
   const { commands, problems } = parseScript(text);
-  return { words: commands.flatMap((c) => [...c.assignments.map(([n, v]) => `${n}=${v.text}`), ...c.words.map((w) => w.text)]), problems };
+  return {
+    words: commands.flatMap((c) => [...c.assignments.map(([n, v]) => `${n}=${v.text}`), ...c.words.map((w) => w.text)]),
+    problems,
+  };
 }

@@ -43,4 +43,5 @@ export function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
-const trim = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0+$/, "").replace(/\.$/, ""));
+const trim = (n: number): string =>
+  Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0+$/, "").replace(/\.$/, "");

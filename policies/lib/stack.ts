@@ -1,7 +1,7 @@
 // The whole stack seen per Docker host: the containers that run there, the host settings made there, the
 // Redis servers there, and what the kit's VpsHost (or the pack config) says about the host itself.
 import { extract, TYPES, type ResourceView } from "./extract";
-import { vpsHost, type VpsHostInfo } from "./kit";
+import { vpsHost, vpsHostSummary, type VpsHostInfo } from "./kit";
 import type { ContainerSpec, LocatedSetting } from "./model";
 import { redisInstances, type RedisInstance } from "./redisModel";
 import { isKnown, isUnknown, type Unknown, type Val } from "./values";
@@ -34,14 +34,21 @@ export async function stackView(resources: readonly ResourceView[]): Promise<Sta
     if (!h) hosts.set(key, (h = { key, vps: [], containers: [], settings: [], redis: [] }));
     return h;
   };
-  const place = <T>(host: Val<string>, r: ResourceView, item: T, add: (h: HostView, l: Located<T>) => void, what: string): void => {
+  const place = <T>(
+    host: Val<string>,
+    r: ResourceView,
+    item: T,
+    add: (h: HostView, l: Located<T>) => void,
+    what: string,
+  ): void => {
     const located = { item, urn: r.urn, resource: r.name };
-    if (isUnknown(host)) unplaced.push({ item: host.relabel(`the host of ${what} (${host.what})`), urn: r.urn, resource: r.name });
+    if (isUnknown(host))
+      unplaced.push({ item: host.relabel(`the host of ${what} (${host.what})`), urn: r.urn, resource: r.name });
     else add(hostOf(host ?? "local"), located);
   };
   for (const r of resources) {
     if (r.type === TYPES.vpsHost) {
-      const info = vpsHost(r.props);
+      const info = vpsHost(vpsHostSummary(r.urn, r.props));
       place(info.host, r, info, (h, l) => h.vps.push(l), "queuekit:host:VpsHost");
       for (const s of info.settings) place(s.host, r, s, (h, l) => h.settings.push(l), s.via);
       continue;

@@ -7,13 +7,15 @@ import { isKnown } from "../lib/values";
 export const celeryPoolFlagsConsistent = resourceRule<{ maxInProcessConcurrency: number }>(
   {
     name: "celery-pool-flags-consistent",
-    description: "Per-child flags (--max-memory-per-child, --max-tasks-per-child, --autoscale) are only used with the prefork pool, which has children.",
+    description:
+      "Per-child flags (--max-memory-per-child, --max-tasks-per-child, --autoscale) are only used with the prefork pool, which has children.",
     config: {
       maxInProcessConcurrency: {
         type: "integer",
         minimum: 1,
         default: 1000,
-        description: "Largest --concurrency accepted for gevent/eventlet/threads pools (greenlets/threads in one process).",
+        description:
+          "Largest --concurrency accepted for gevent/eventlet/threads pools (greenlets/threads in one process).",
       },
     },
     enforcementLevel: "advisory",
@@ -33,10 +35,16 @@ export const celeryPoolFlagsConsistent = resourceRule<{ maxInProcessConcurrency:
         isKnown(w.maxTasksPerChild) && "--max-tasks-per-child",
         isKnown(w.autoscale) && "--autoscale",
       ].filter((f): f is string => typeof f === "string");
-      if (ignored.length) ctx.violation(`${w.origin}: \`${w.command}\`: ${ignored.join(", ")} ${ignored.length > 1 ? "have" : "has"} no effect with --pool ${pool} (no child processes).`);
-      if (pool === "solo" && isKnown(w.concurrency) && w.concurrency > 1) ctx.violation(`${w.origin}: --pool solo runs one task at a time; --concurrency ${w.concurrency} is ignored.`);
+      if (ignored.length)
+        ctx.violation(
+          `${w.origin}: \`${w.command}\`: ${ignored.join(", ")} ${ignored.length > 1 ? "have" : "has"} no effect with --pool ${pool} (no child processes).`,
+        );
+      if (pool === "solo" && isKnown(w.concurrency) && w.concurrency > 1)
+        ctx.violation(`${w.origin}: --pool solo runs one task at a time; --concurrency ${w.concurrency} is ignored.`);
       else if (isKnown(w.concurrency) && w.concurrency > maxInProcessConcurrency)
-        ctx.violation(`${w.origin}: --concurrency ${w.concurrency} with --pool ${pool} exceeds ${maxInProcessConcurrency}.`);
+        ctx.violation(
+          `${w.origin}: --concurrency ${w.concurrency} with --pool ${pool} exceeds ${maxInProcessConcurrency}.`,
+        );
     }
   },
 );

@@ -3,13 +3,21 @@ import { celeryWorkersOf } from "../lib/kit";
 import { resourceRule, reportedUnknown } from "../lib/rule";
 import { CELERY_TYPES } from "../lib/subjects";
 
-export const celeryWorkerRecycling = resourceRule<{ requireMaxTasksPerChild: boolean; requireMaxMemoryPerChild: boolean }>(
+export const celeryWorkerRecycling = resourceRule<{
+  requireMaxTasksPerChild: boolean;
+  requireMaxMemoryPerChild: boolean;
+}>(
   {
     name: "celery-worker-recycling",
-    description: "Prefork Celery workers recycle their children: --max-tasks-per-child and --max-memory-per-child are set.",
+    description:
+      "Prefork Celery workers recycle their children: --max-tasks-per-child and --max-memory-per-child are set.",
     config: {
       requireMaxTasksPerChild: { type: "boolean", default: true, description: "Require --max-tasks-per-child." },
-      requireMaxMemoryPerChild: { type: "boolean", default: true, description: "Require --max-memory-per-child (KiB)." },
+      requireMaxMemoryPerChild: {
+        type: "boolean",
+        default: true,
+        description: "Require --max-memory-per-child (KiB).",
+      },
     },
     enforcementLevel: "advisory",
     severity: "medium",
@@ -23,11 +31,20 @@ export const celeryWorkerRecycling = resourceRule<{ requireMaxTasksPerChild: boo
       if (reportedUnknown(ctx, w.pool, `${w.origin}: the worker pool`)) continue;
       if (!isPrefork(w.pool)) continue;
       const missing: string[] = [];
-      if (requireMaxTasksPerChild && !reportedUnknown(ctx, w.maxTasksPerChild, `${w.origin}: --max-tasks-per-child`) && w.maxTasksPerChild === undefined)
+      if (
+        requireMaxTasksPerChild &&
+        !reportedUnknown(ctx, w.maxTasksPerChild, `${w.origin}: --max-tasks-per-child`) &&
+        w.maxTasksPerChild === undefined
+      )
         missing.push("--max-tasks-per-child");
-      if (requireMaxMemoryPerChild && !reportedUnknown(ctx, w.maxMemoryPerChildKiB, `${w.origin}: --max-memory-per-child`) && w.maxMemoryPerChildKiB === undefined)
+      if (
+        requireMaxMemoryPerChild &&
+        !reportedUnknown(ctx, w.maxMemoryPerChildKiB, `${w.origin}: --max-memory-per-child`) &&
+        w.maxMemoryPerChildKiB === undefined
+      )
         missing.push("--max-memory-per-child");
-      if (missing.length) ctx.violation(`${w.origin}: prefork worker \`${w.command}\` has no ${missing.join(" and no ")}.`);
+      if (missing.length)
+        ctx.violation(`${w.origin}: prefork worker \`${w.command}\` has no ${missing.join(" and no ")}.`);
     }
   },
 );

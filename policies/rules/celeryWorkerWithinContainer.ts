@@ -5,19 +5,34 @@ import { formatBytes, KiB, MiB } from "../lib/sizes";
 import { CELERY_TYPES } from "../lib/subjects";
 import { isKnown } from "../lib/values";
 
-export const celeryWorkerWithinContainer = resourceRule<{ parentMiB: number; assumedChildMiB: number; headroomRatio: number }>(
+export const celeryWorkerWithinContainer = resourceRule<{
+  parentMiB: number;
+  assumedChildMiB: number;
+  headroomRatio: number;
+}>(
   {
     name: "celery-worker-within-container",
-    description: "A prefork worker's container limit holds the parent plus concurrency × the per-child cap, with headroom.",
+    description:
+      "A prefork worker's container limit holds the parent plus concurrency × the per-child cap, with headroom.",
     config: {
-      parentMiB: { type: "number", minimum: 0, default: 32, description: "Memory of the worker's parent process (a bare Python process is ≈19 MiB)." },
+      parentMiB: {
+        type: "number",
+        minimum: 0,
+        default: 32,
+        description: "Memory of the worker's parent process (a bare Python process is ≈19 MiB).",
+      },
       assumedChildMiB: {
         type: "number",
         minimum: 0,
         default: 64,
         description: "Per-child memory assumed when --max-memory-per-child is not set.",
       },
-      headroomRatio: { type: "number", minimum: 0, default: 0.1, description: "Share added on top of parent + children." },
+      headroomRatio: {
+        type: "number",
+        minimum: 0,
+        default: 0.1,
+        description: "Share added on top of parent + children.",
+      },
     },
     enforcementLevel: "mandatory",
     severity: "high",
@@ -36,7 +51,9 @@ export const celeryWorkerWithinContainer = resourceRule<{ parentMiB: number; ass
       if (reportedUnknown(ctx, w.concurrency, `${w.origin}: --concurrency`)) continue;
       const children = isKnown(w.autoscale) ? w.autoscale.max : w.concurrency;
       if (children === undefined) {
-        ctx.violation(`${w.origin}: \`${w.command}\` does not set --concurrency, so Celery starts one child per CPU of the host; the pack cannot tell whether they fit in ${formatBytes(w.limit)}.`);
+        ctx.violation(
+          `${w.origin}: \`${w.command}\` does not set --concurrency, so Celery starts one child per CPU of the host; the pack cannot tell whether they fit in ${formatBytes(w.limit)}.`,
+        );
         continue;
       }
       if (reportedUnknown(ctx, w.maxMemoryPerChildKiB, `${w.origin}: --max-memory-per-child`)) continue;

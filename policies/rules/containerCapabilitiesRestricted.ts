@@ -4,12 +4,28 @@ import { CONTAINER_TYPES, containersOf, where } from "../lib/subjects";
 export const containerCapabilitiesRestricted = resourceRule<{ forbiddenCapabilities: string[] }>(
   {
     name: "container-capabilities-restricted",
-    description: "No container adds capabilities that reach past its cgroup: ALL, SYS_ADMIN, SYS_RESOURCE, SYS_MODULE, IPC_LOCK, …",
+    description:
+      "No container adds capabilities that reach past its cgroup: ALL, SYS_ADMIN, SYS_RESOURCE, SYS_MODULE, IPC_LOCK, …",
     config: {
       forbiddenCapabilities: {
         type: "array",
         items: { type: "string" },
-        default: ["ALL", "SYS_ADMIN", "SYS_RESOURCE", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "SYS_BOOT", "SYS_TIME", "IPC_LOCK", "NET_ADMIN", "DAC_READ_SEARCH", "MAC_ADMIN", "BPF", "PERFMON"],
+        default: [
+          "ALL",
+          "SYS_ADMIN",
+          "SYS_RESOURCE",
+          "SYS_MODULE",
+          "SYS_PTRACE",
+          "SYS_RAWIO",
+          "SYS_BOOT",
+          "SYS_TIME",
+          "IPC_LOCK",
+          "NET_ADMIN",
+          "DAC_READ_SEARCH",
+          "MAC_ADMIN",
+          "BPF",
+          "PERFMON",
+        ],
         description: "Capabilities refused in cap_add (with or without the CAP_ prefix).",
       },
     },

@@ -11,7 +11,8 @@ export const containerMemoryLimit = resourceRule<{ minMiB: number; maxMiB: numbe
       maxMiB: {
         type: "number",
         default: 65536,
-        description: "Largest limit accepted. docker.Container.memory is in MiB: a byte count there means terabytes, i.e. no limit.",
+        description:
+          "Largest limit accepted. docker.Container.memory is in MiB: a byte count there means terabytes, i.e. no limit.",
       },
     },
     enforcementLevel: "mandatory",
@@ -27,11 +28,15 @@ export const containerMemoryLimit = resourceRule<{ minMiB: number; maxMiB: numbe
     for (const c of await containersOf(r)) {
       if (reportedUnknown(ctx, c.memory, `${where(c)}: the memory limit`)) continue;
       if (c.memory === undefined) {
-        ctx.violation(`${where(c)}: no memory limit. An unlimited container can take all of the host's RAM; the kernel's OOM killer then picks any process on the host (sshd, dockerd, Redis).`);
+        ctx.violation(
+          `${where(c)}: no memory limit. An unlimited container can take all of the host's RAM; the kernel's OOM killer then picks any process on the host (sshd, dockerd, Redis).`,
+        );
       } else if (c.memory < minMiB * MiB) {
         ctx.violation(`${where(c)}: memory limit ${formatBytes(c.memory)} is below ${minMiB} MiB (Docker refuses it).`);
       } else if (c.memory > maxMiB * MiB) {
-        ctx.violation(`${where(c)}: memory limit ${formatBytes(c.memory)} is above maxMiB (${maxMiB} MiB). docker.Container.memory is in MiB — was a byte count passed?`);
+        ctx.violation(
+          `${where(c)}: memory limit ${formatBytes(c.memory)} is above maxMiB (${maxMiB} MiB). docker.Container.memory is in MiB — was a byte count passed?`,
+        );
       }
     }
   },

@@ -4,7 +4,8 @@ import { CONTAINER_TYPES, containersOf, where } from "../lib/subjects";
 export const containerRestartPolicy = resourceRule<{ allowedPolicies: string[]; maxRetries: number }>(
   {
     name: "container-restart-policy",
-    description: "Long-running containers come back after an OOM kill: restart policy unless-stopped, always or on-failure (with a bounded retry count).",
+    description:
+      "Long-running containers come back after an OOM kill: restart policy unless-stopped, always or on-failure (with a bounded retry count).",
     config: {
       allowedPolicies: {
         type: "array",
@@ -12,7 +13,12 @@ export const containerRestartPolicy = resourceRule<{ allowedPolicies: string[]; 
         default: ["always", "unless-stopped", "on-failure"],
         description: "Accepted restart policies.",
       },
-      maxRetries: { type: "integer", minimum: 0, default: 5, description: "Largest on-failure retry count (0 = unbounded is refused). CIS recommends 5." },
+      maxRetries: {
+        type: "integer",
+        minimum: 0,
+        default: 5,
+        description: "Largest on-failure retry count (0 = unbounded is refused). CIS recommends 5.",
+      },
     },
     enforcementLevel: "advisory",
     severity: "medium",
@@ -29,8 +35,14 @@ export const containerRestartPolicy = resourceRule<{ allowedPolicies: string[]; 
       if (reportedUnknown(ctx, c.restart, `${where(c)}: the restart policy`)) continue;
       const [policy = "no", retries] = (c.restart ?? "no").split(":");
       if (!allowedPolicies.includes(policy)) {
-        ctx.violation(`${where(c)}: restart policy "${policy}"${c.restart === undefined ? " (Docker's default)" : ""}: after an OOM kill it stays down. Allowed: ${allowedPolicies.join(", ")}.`);
-      } else if (policy === "on-failure" && retries !== undefined && (Number(retries) === 0 || Number(retries) > maxRetries)) {
+        ctx.violation(
+          `${where(c)}: restart policy "${policy}"${c.restart === undefined ? " (Docker's default)" : ""}: after an OOM kill it stays down. Allowed: ${allowedPolicies.join(", ")}.`,
+        );
+      } else if (
+        policy === "on-failure" &&
+        retries !== undefined &&
+        (Number(retries) === 0 || Number(retries) > maxRetries)
+      ) {
         ctx.violation(`${where(c)}: on-failure:${retries} — at most ${maxRetries} retries.`);
       }
     }

@@ -17,16 +17,34 @@ interface Config {
 export const hostMemoryBudget = stackRule<Config>(
   {
     name: "host-memory-budget",
-    description: "On every Docker host, the sum of container memory limits (× replicas) plus the host reserve fits in the host's RAM.",
+    description:
+      "On every Docker host, the sum of container memory limits (× replicas) plus the host reserve fits in the host's RAM.",
     config: {
       hosts: {
         type: "object",
         default: {},
-        description: "RAM and reserve per host key (\"local\", \"10.0.0.5\", \"10.0.0.5:2222\"), e.g. {\"10.0.0.5\": {\"memory\": \"2GiB\", \"reserve\": \"384MiB\"}}. A queuekit:host:VpsHost in the stack takes precedence.",
+        description:
+          'RAM and reserve per host key ("local", "10.0.0.5", "10.0.0.5:2222"), e.g. {"10.0.0.5": {"memory": "2GiB", "reserve": "384MiB"}}. A queuekit:host:VpsHost in the stack takes precedence.',
       },
-      defaultReserve: { type: ["string", "number"], default: "256MiB", description: "Fixed part of the reserve for the OS, dockerd, containerd and sshd when neither VpsHost nor `hosts` gives one." },
-      reserveShare: { type: "number", minimum: 0, maximum: 1, default: 0.0625, description: "Share of RAM added to defaultReserve for the kernel and page cache (the kit uses 1/16)." },
-      useLocalMachineMemory: { type: "boolean", default: true, description: "For the local host without a VpsHost or `hosts` entry, use the RAM of the machine running the preview." },
+      defaultReserve: {
+        type: ["string", "number"],
+        default: "256MiB",
+        description:
+          "Fixed part of the reserve for the OS, dockerd, containerd and sshd when neither VpsHost nor `hosts` gives one.",
+      },
+      reserveShare: {
+        type: "number",
+        minimum: 0,
+        maximum: 1,
+        default: 0.0625,
+        description: "Share of RAM added to defaultReserve for the kernel and page cache (the kit uses 1/16).",
+      },
+      useLocalMachineMemory: {
+        type: "boolean",
+        default: true,
+        description:
+          "For the local host without a VpsHost or `hosts` entry, use the RAM of the machine running the preview.",
+      },
     },
     enforcementLevel: "mandatory",
     severity: "critical",
@@ -44,7 +62,11 @@ export const hostMemoryBudget = stackRule<Config>(
       const decl = isRecord(declared) ? declared[host.key] : undefined;
       let ram = vps?.item.memoryBytes ?? parseConfigSize(decl?.memory);
       if (ram === undefined && host.key === LOCAL && useLocalMachineMemory) ram = os.totalmem();
-      if (ram === undefined) ram = new Unknown(`the RAM of ${name}`, "is not declared: no queuekit:host:VpsHost for it and no `hosts` entry in the pack config");
+      if (ram === undefined)
+        ram = new Unknown(
+          `the RAM of ${name}`,
+          "is not declared: no queuekit:host:VpsHost for it and no `hosts` entry in the pack config",
+        );
       if (reportedUnknown(ctx, ram, `${name}: the host's RAM`, vps?.urn)) continue;
       let reserve = vps?.item.reserveBytes ?? parseConfigSize(decl?.reserve);
       if (reportedUnknown(ctx, reserve, `${name}: the host reserve`, vps?.urn)) continue;
@@ -55,7 +77,9 @@ export const hostMemoryBudget = stackRule<Config>(
       const lines: [number, string][] = [];
       let unknown = false;
       for (const { item: c, urn, resource } of host.containers) {
-        if (reportedUnknown(ctx, c.memory, `${label(resource, c)}: the memory limit counted in ${name}'s budget`, urn)) {
+        if (
+          reportedUnknown(ctx, c.memory, `${label(resource, c)}: the memory limit counted in ${name}'s budget`, urn)
+        ) {
           unknown = true;
           continue;
         }
@@ -73,9 +97,15 @@ export const hostMemoryBudget = stackRule<Config>(
       }
       const source = vps ? "VpsHost" : decl ? "pack config" : "this machine";
       if (unbounded.length) {
-        ctx.violation(`${name} (${formatBytes(ram)}, from ${source}): ${unbounded.length} container(s) have no memory limit, so the budget is unbounded: ${unbounded.join("; ")}.`, vps?.urn);
+        ctx.violation(
+          `${name} (${formatBytes(ram)}, from ${source}): ${unbounded.length} container(s) have no memory limit, so the budget is unbounded: ${unbounded.join("; ")}.`,
+          vps?.urn,
+        );
       } else if (!unknown && total > ram) {
-        const top = lines.sort((a, b) => b[0] - a[0]).slice(0, 8).map(([, t]) => t);
+        const top = lines
+          .sort((a, b) => b[0] - a[0])
+          .slice(0, 8)
+          .map(([, t]) => t);
         ctx.violation(
           `${name}: limits ${formatBytes(total - reserve)} + reserve ${formatBytes(reserve)} = ${formatBytes(total)} exceed its ${formatBytes(ram)} of RAM (from ${source}) by ${formatBytes(total - ram)}. Largest: ${top.join("; ")}.`,
           vps?.urn,

@@ -8,13 +8,15 @@ import { isUnknown } from "../lib/values";
 export const hostOvercommitForRedis = stackRule<{ hostsConfiguredElsewhere: string[] }>(
   {
     name: "host-overcommit-for-redis",
-    description: "Every host that runs Redis with persistence sets vm.overcommit_memory = 1 (in the stack: VpsHost, a sysctl command or drop-in).",
+    description:
+      "Every host that runs Redis with persistence sets vm.overcommit_memory = 1 (in the stack: VpsHost, a sysctl command or drop-in).",
     config: {
       hostsConfiguredElsewhere: {
         type: "array",
         items: { type: "string" },
         default: [],
-        description: "Host keys whose vm.overcommit_memory is set outside this stack (image, cloud-init, config management).",
+        description:
+          "Host keys whose vm.overcommit_memory is set outside this stack (image, cloud-init, config management).",
       },
     },
     enforcementLevel: "mandatory",
@@ -38,9 +40,16 @@ export const hostOvercommitForRedis = stackRule<{ hostsConfiguredElsewhere: stri
       const first = persistent[0]!;
       const who = persistent.map(({ item, resource }) => `${resource} (${item.origin})`).join("; ");
       if (bad.length) {
-        for (const { item, urn } of bad) ctx.violation(`${describeHost(host.key)} runs Redis with persistence (${who}) but ${item.via} sets vm.overcommit_memory = ${item.value}; it must be 1.`, urn);
+        for (const { item, urn } of bad)
+          ctx.violation(
+            `${describeHost(host.key)} runs Redis with persistence (${who}) but ${item.via} sets vm.overcommit_memory = ${item.value}; it must be 1.`,
+            urn,
+          );
       } else if (good.length === 0) {
-        ctx.violation(`${describeHost(host.key)} runs Redis with persistence (${who}) and nothing in the stack sets vm.overcommit_memory = 1 there.`, first.urn);
+        ctx.violation(
+          `${describeHost(host.key)} runs Redis with persistence (${who}) and nothing in the stack sets vm.overcommit_memory = 1 there.`,
+          first.urn,
+        );
       }
     }
   },

@@ -8,8 +8,18 @@ export const hostThpForRedis = stackRule<{ allowedModes: string[]; hostsConfigur
     name: "host-thp-for-redis",
     description: "Every host that runs Redis has transparent huge pages off (never, or madvise) set in the stack.",
     config: {
-      allowedModes: { type: "array", items: { type: "string" }, default: ["never", "madvise"], description: "Accepted /sys/kernel/mm/transparent_hugepage/enabled modes." },
-      hostsConfiguredElsewhere: { type: "array", items: { type: "string" }, default: [], description: "Host keys whose THP mode is set outside this stack." },
+      allowedModes: {
+        type: "array",
+        items: { type: "string" },
+        default: ["never", "madvise"],
+        description: "Accepted /sys/kernel/mm/transparent_hugepage/enabled modes.",
+      },
+      hostsConfiguredElsewhere: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "Host keys whose THP mode is set outside this stack.",
+      },
     },
     enforcementLevel: "advisory",
     severity: "medium",
@@ -26,8 +36,16 @@ export const hostThpForRedis = stackRule<{ allowedModes: string[]; hostsConfigur
       // `echo never > …/enabled` writes "never"; the sysfs file reads back like "always madvise [never]".
       const mode = (v: string): string => /\[(\w+)\]/.exec(v)?.[1] ?? v.trim();
       const bad = settings.filter(({ item }) => !allowed.has(mode(item.value)));
-      for (const { item, urn } of bad) ctx.violation(`${describeHost(host.key)} runs Redis but ${item.via} sets transparent huge pages to ${mode(item.value)}.`, urn);
-      if (settings.length === 0) ctx.violation(`${describeHost(host.key)} runs Redis and nothing in the stack turns transparent huge pages off there.`, host.redis[0]!.urn);
+      for (const { item, urn } of bad)
+        ctx.violation(
+          `${describeHost(host.key)} runs Redis but ${item.via} sets transparent huge pages to ${mode(item.value)}.`,
+          urn,
+        );
+      if (settings.length === 0)
+        ctx.violation(
+          `${describeHost(host.key)} runs Redis and nothing in the stack turns transparent huge pages off there.`,
+          host.redis[0]!.urn,
+        );
     }
   },
 );

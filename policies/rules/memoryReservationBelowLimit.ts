@@ -13,7 +13,8 @@ export const memoryReservationBelowLimit = resourceRule<{ maxRatio: number }>(
         exclusiveMinimum: 0,
         maximum: 1,
         default: 1,
-        description: "Reservation allowed as a share of the hard limit; the reservation must be strictly below limit × maxRatio.",
+        description:
+          "Reservation allowed as a share of the hard limit; the reservation must be strictly below limit × maxRatio.",
       },
     },
     enforcementLevel: "advisory",
@@ -26,7 +27,12 @@ export const memoryReservationBelowLimit = resourceRule<{ maxRatio: number }>(
     const { maxRatio } = ctx.config;
     const ex = await extractionOf(r);
     const items = [
-      ...ex.containers.map((c) => ({ at: where(c), memory: c.memory, reservation: c.memoryReservation, update: false })),
+      ...ex.containers.map((c) => ({
+        at: where(c),
+        memory: c.memory,
+        reservation: c.memoryReservation,
+        update: false,
+      })),
       // `docker update --memory-reservation` alone keeps the container's existing limit.
       ...ex.updates.map((u) => ({ at: u.origin, memory: u.memory, reservation: u.memoryReservation, update: true })),
     ];
@@ -36,9 +42,13 @@ export const memoryReservationBelowLimit = resourceRule<{ maxRatio: number }>(
       if (reportedUnknown(ctx, reservation, `${at}: the memory reservation`)) continue;
       if (reportedUnknown(ctx, memory, `${at}: the memory limit`)) continue;
       if (!isKnown(memory)) {
-        ctx.violation(`${at}: a memory reservation of ${formatBytes(reservation)} without a hard limit bounds nothing.`);
+        ctx.violation(
+          `${at}: a memory reservation of ${formatBytes(reservation)} without a hard limit bounds nothing.`,
+        );
       } else if (reservation >= memory * maxRatio) {
-        ctx.violation(`${at}: memory reservation ${formatBytes(reservation)} is not below ${maxRatio === 1 ? "the limit" : `${maxRatio} × the limit`} (${formatBytes(memory)}).`);
+        ctx.violation(
+          `${at}: memory reservation ${formatBytes(reservation)} is not below ${maxRatio === 1 ? "the limit" : `${maxRatio} × the limit`} (${formatBytes(memory)}).`,
+        );
       }
     }
   },

@@ -13,7 +13,13 @@ export const noExtremeOomScoreAdj = resourceRule<{ minOomScoreAdj: number; maxOo
         default: -500,
         description: "Lowest score adjustment allowed (-1000 makes a process unkillable; dockerd itself runs at -500).",
       },
-      maxOomScoreAdj: { type: "integer", minimum: -1000, maximum: 1000, default: 1000, description: "Highest score adjustment allowed." },
+      maxOomScoreAdj: {
+        type: "integer",
+        minimum: -1000,
+        maximum: 1000,
+        default: 1000,
+        description: "Highest score adjustment allowed.",
+      },
     },
     enforcementLevel: "mandatory",
     severity: "high",
@@ -28,8 +34,11 @@ export const noExtremeOomScoreAdj = resourceRule<{ minOomScoreAdj: number; maxOo
       if (c.oomScoreAdj === undefined) continue;
       if (!Number.isFinite(c.oomScoreAdj)) ctx.violation(`${where(c)}: --oom-score-adj is not a number.`);
       else if (c.oomScoreAdj < minOomScoreAdj)
-        ctx.violation(`${where(c)}: oom-score-adj ${c.oomScoreAdj} is below ${minOomScoreAdj}: the kernel will kill host processes before this container.`);
-      else if (c.oomScoreAdj > maxOomScoreAdj) ctx.violation(`${where(c)}: oom-score-adj ${c.oomScoreAdj} is above ${maxOomScoreAdj}.`);
+        ctx.violation(
+          `${where(c)}: oom-score-adj ${c.oomScoreAdj} is below ${minOomScoreAdj}: the kernel will kill host processes before this container.`,
+        );
+      else if (c.oomScoreAdj > maxOomScoreAdj)
+        ctx.violation(`${where(c)}: oom-score-adj ${c.oomScoreAdj} is above ${maxOomScoreAdj}.`);
     }
   },
 );

@@ -29,7 +29,9 @@ export const noOomKillDisable = resourceRule(
         continue; // container-log-rotation reports an unreadable daemon.json
       }
       if (json && typeof json === "object" && "oom-kill-disable" in json)
-        ctx.violation(`${f.path}: "oom-kill-disable" is not a dockerd option (dockerd refuses to start with it) — and disabling the OOM killer is what this rule forbids.`);
+        ctx.violation(
+          `${f.path}: "oom-kill-disable" is not a dockerd option (dockerd refuses to start with it) — and disabling the OOM killer is what this rule forbids.`,
+        );
     }
   },
 );

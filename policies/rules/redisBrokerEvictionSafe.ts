@@ -6,7 +6,8 @@ import { REDIS_TYPES } from "../lib/subjects";
 export const redisBrokerEvictionSafe = resourceRule<{ allowedPolicies: string[] }>(
   {
     name: "redis-broker-eviction-safe",
-    description: "Redis' maxmemory-policy never evicts keys without a TTL (Celery's queues): noeviction or a volatile-* policy.",
+    description:
+      "Redis' maxmemory-policy never evicts keys without a TTL (Celery's queues): noeviction or a volatile-* policy.",
     config: {
       allowedPolicies: {
         type: "array",
@@ -28,9 +29,13 @@ export const redisBrokerEvictionSafe = resourceRule<{ allowedPolicies: string[] 
       if (reportedUnknown(ctx, policy, `${redis.origin}: maxmemory-policy`)) continue;
       const effective = policy ?? "noeviction"; // Redis' default
       if (redis.settings.dynamic.includes("maxmemory-policy")) {
-        ctx.violation(`${redis.origin}: maxmemory-policy comes from the shell environment; set it literally so it can be checked.`);
+        ctx.violation(
+          `${redis.origin}: maxmemory-policy comes from the shell environment; set it literally so it can be checked.`,
+        );
       } else if (!allowed.has(effective)) {
-        ctx.violation(`${redis.origin}: maxmemory-policy ${effective} evicts keys without a TTL — Celery's queued tasks — when memory is full. Allowed: ${[...allowed].join(", ")}.`);
+        ctx.violation(
+          `${redis.origin}: maxmemory-policy ${effective} evicts keys without a TTL — Celery's queued tasks — when memory is full. Allowed: ${[...allowed].join(", ")}.`,
+        );
       }
     }
   },

@@ -20,9 +20,17 @@ export const redisMaxmemorySet = resourceRule(
       const maxmemory = setting(redis, "maxmemory");
       if (reportedUnknown(ctx, maxmemory, `${redis.origin}: maxmemory`)) continue;
       if (redis.settings.dynamic.includes("maxmemory")) {
-        ctx.unknown(new Unknown(`--maxmemory ${redis.settings.maxmemoryText ?? ""}`.trim(), "comes from the shell environment at run time"), `${redis.origin}: maxmemory`);
+        ctx.unknown(
+          new Unknown(
+            `--maxmemory ${redis.settings.maxmemoryText ?? ""}`.trim(),
+            "comes from the shell environment at run time",
+          ),
+          `${redis.origin}: maxmemory`,
+        );
       } else if (maxmemory === undefined || maxmemory === 0) {
-        ctx.violation(`${redis.origin}: maxmemory is not set${maxmemory === 0 ? " (0 = no limit)" : ""}. Redis will grow until the container is OOM-killed.`);
+        ctx.violation(
+          `${redis.origin}: maxmemory is not set${maxmemory === 0 ? " (0 = no limit)" : ""}. Redis will grow until the container is OOM-killed.`,
+        );
       }
     }
   },

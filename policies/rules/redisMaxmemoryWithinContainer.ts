@@ -5,24 +5,30 @@ import { formatBytes } from "../lib/sizes";
 import { REDIS_TYPES } from "../lib/subjects";
 import { isKnown, isUnknown } from "../lib/values";
 
-export const redisMaxmemoryWithinContainer = resourceRule<{ maxRatioWithPersistence: number; maxRatioWithoutPersistence: number }>(
+export const redisMaxmemoryWithinContainer = resourceRule<{
+  maxRatioWithPersistence: number;
+  maxRatioWithoutPersistence: number;
+}>(
   {
     name: "redis-maxmemory-within-container",
-    description: "Redis' maxmemory leaves room inside the container's limit: at most 70% of it with RDB/AOF persistence, 90% without.",
+    description:
+      "Redis' maxmemory leaves room inside the container's limit: at most 70% of it with RDB/AOF persistence, 90% without.",
     config: {
       maxRatioWithPersistence: {
         type: "number",
         exclusiveMinimum: 0,
         maximum: 1,
         default: 0.7,
-        description: "Largest maxmemory / container limit when snapshots or AOF are on (a forked save copies pages on write).",
+        description:
+          "Largest maxmemory / container limit when snapshots or AOF are on (a forked save copies pages on write).",
       },
       maxRatioWithoutPersistence: {
         type: "number",
         exclusiveMinimum: 0,
         maximum: 1,
         default: 0.9,
-        description: "Largest maxmemory / container limit with persistence off (client buffers and fragmentation still need room).",
+        description:
+          "Largest maxmemory / container limit with persistence off (client buffers and fragmentation still need room).",
       },
     },
     enforcementLevel: "mandatory",

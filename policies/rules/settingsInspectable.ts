@@ -4,9 +4,14 @@ import { CONTAINER_TYPES, extractionOf } from "../lib/subjects";
 export const settingsInspectable = resourceRule<{ reportParseProblems: boolean }>(
   {
     name: "settings-inspectable",
-    description: "Every command, file and container setting that could carry memory settings is readable by the pack at preview (otherwise it is checked only at `pulumi up`).",
+    description:
+      "Every command, file and container setting that could carry memory settings is readable by the pack at preview (otherwise it is checked only at `pulumi up`).",
     config: {
-      reportParseProblems: { type: "boolean", default: true, description: "Also report scripts and files that do not parse (unterminated quote, invalid YAML)." },
+      reportParseProblems: {
+        type: "boolean",
+        default: true,
+        description: "Also report scripts and files that do not parse (unterminated quote, invalid YAML).",
+      },
     },
     enforcementLevel: "advisory",
     severity: "low",

@@ -9,22 +9,34 @@ const KEY_HOMES = [/^connection\.privateKey$/, /^connection\.proxy\.privateKey$/
 export const sshPrivateKeySecret = resourceRule<{ allowedPaths: string[] }>(
   {
     name: "ssh-private-key-secret",
-    description: "SSH private key material appears only in a remote command's connection.privateKey — never in scripts, environment, triggers, files or container settings.",
+    description:
+      "SSH private key material appears only in a remote command's connection.privateKey — never in scripts, environment, triggers, files or container settings.",
     config: {
       allowedPaths: {
         type: "array",
         items: { type: "string" },
         default: [],
-        description: "Further property paths allowed to hold a key (e.g. \"environment.DEPLOY_KEY\" for a value you made a Pulumi secret).",
+        description:
+          'Further property paths allowed to hold a key (e.g. "environment.DEPLOY_KEY" for a value you made a Pulumi secret).',
       },
     },
     enforcementLevel: "mandatory",
     severity: "critical",
     remediation:
-      "Pass the key only as `connection: { privateKey: cfg.requireSecret(\"sshPrivateKey\") }` and keep it in stack config with `pulumi config set --secret`. A key written into a create/update script, environment, triggers, a string asset or a container setting lands in the state file in clear text (and in process lists on the host). Policies cannot tell whether a value was made a Pulumi secret — the engine unwraps secrets before policies see them — so anything outside connection.privateKey is refused unless listed in allowedPaths.",
+      'Pass the key only as `connection: { privateKey: cfg.requireSecret("sshPrivateKey") }` and keep it in stack config with `pulumi config set --secret`. A key written into a create/update script, environment, triggers, a string asset or a container setting lands in the state file in clear text (and in process lists on the host). Policies cannot tell whether a value was made a Pulumi secret — the engine unwraps secrets before policies see them — so anything outside connection.privateKey is refused unless listed in allowedPaths.',
     kics: { id: "a88baa34-e2ad-44ea-ad6f-8cac87bc7c71", title: "Passwords And Secrets" },
   },
-  [TYPES.localCommand, TYPES.remoteCommand, TYPES.copyToRemote, TYPES.copyFile, TYPES.container, TYPES.service, TYPES.vpsHost, TYPES.redisBroker, TYPES.workerPool],
+  [
+    TYPES.localCommand,
+    TYPES.remoteCommand,
+    TYPES.copyToRemote,
+    TYPES.copyFile,
+    TYPES.container,
+    TYPES.service,
+    TYPES.vpsHost,
+    TYPES.redisBroker,
+    TYPES.workerPool,
+  ],
   async (r, ctx) => {
     const allowed = new Set(ctx.config.allowedPaths);
     for (const [path, text] of await textsOf(unproxy(r.props))) {

@@ -19,7 +19,10 @@ for (const { rule, cases } of allCases) {
     for (const c of cases) {
       it(c.name, async () => {
         await analyzer.configure(c.config ? { [rule.name]: c.config } : {});
-        const findings = "validateStack" in rule ? await analyzer.analyzeStack(c.fixtures) : (await Promise.all(c.fixtures.map((f) => analyzer.analyze(f)))).flat();
+        const findings =
+          "validateStack" in rule
+            ? await analyzer.analyzeStack(c.fixtures)
+            : (await Promise.all(c.fixtures.map((f) => analyzer.analyze(f)))).flat();
         assertFindings(rule.name, c, findings, rule.info.enforcementLevel);
       });
     }
@@ -36,7 +39,8 @@ describe("the pack as the engine sees it", () => {
       assert.ok(p.remediation.length > 40, `${p.name}: remediation`);
       assert.ok(p.enforcementLevel === "mandatory" || p.enforcementLevel === "advisory", `${p.name}: level`);
       assert.ok("onUnknown" in p.configSchema, `${p.name}: onUnknown`);
-      for (const [k, s] of Object.entries(p.configSchema)) assert.ok(s.default !== undefined, `${p.name}.${k} has a default`);
+      for (const [k, s] of Object.entries(p.configSchema))
+        assert.ok(s.default !== undefined, `${p.name}.${k} has a default`);
     }
     const byName = new Map(infos.map((p) => [p.name, p]));
     assert.equal(byName.get("host-memory-budget")!.type, "stack");
@@ -66,8 +70,14 @@ describe("the pack as the engine sees it", () => {
 
   it("an unknown nested inside a secret, inside a list, is still an unknown", async () => {
     await analyzer.configure({});
-    const findings = await analyzer.analyze(redisContainer("redis", { uploads: [{ file: "/usr/local/etc/redis/redis.conf", content: secret(unknown()) }] }));
-    assert.ok(findings.some((d) => d.policy === "redis-maxmemory-set" && d.level === "mandatory" && /not known/.test(d.message)));
+    const findings = await analyzer.analyze(
+      redisContainer("redis", { uploads: [{ file: "/usr/local/etc/redis/redis.conf", content: secret(unknown()) }] }),
+    );
+    assert.ok(
+      findings.some(
+        (d) => d.policy === "redis-maxmemory-set" && d.level === "mandatory" && /not known/.test(d.message),
+      ),
+    );
   });
 
   it("a rule disabled through the pack config reports nothing", async () => {
@@ -82,6 +92,21 @@ describe("the pack as the engine sees it", () => {
     const findings = await analyzer.analyze(container("c", { healthcheck: undefined }));
     assert.equal(findings.find((d) => d.policy === "container-healthcheck")?.level, "mandatory");
     await analyzer.configure({});
+  });
+
+  it("stack rules use a VpsHost's analyzed inputs when its registered outputs lack the summary", async () => {
+    await analyzer.configure({});
+    const host = vpsHost("host-fallback", { memoryBytes: 1024 * 2 ** 20, reserveBytes: 256 * 2 ** 20 });
+    await analyzer.analyze(host); // Analyze sees the component's inputs
+    const outputs = { ...host, props: { steps: {} } }; // AnalyzeStack sees what registerOutputs gave
+    const findings = await analyzer.analyzeStack([outputs, redisContainer("redis"), redisContainer("redis-2")]);
+    assert.ok(
+      findings.some(
+        (d) => d.policy === "host-memory-budget" && /exceed its 1 GiB of RAM \(from VpsHost\)/.test(d.message),
+      ),
+      JSON.stringify(findings),
+    );
+    assert.ok(!findings.some((d) => d.policy === "host-overcommit-for-redis"));
   });
 
   it("a whole safe preview (Analyze of each resource, then AnalyzeStack) has no findings", async () => {

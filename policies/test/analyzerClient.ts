@@ -6,14 +6,15 @@
 import { spawn, type ChildProcess } from "child_process";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
+import * as analyzergrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
+// The copies @pulumi/pulumi's generated code uses (the pack has one google-protobuf).
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
 import { asEngine, urnOf, type Fixture } from "./fixtures";
 import type { Finding } from "./direct";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const analyzerpb = require("@pulumi/pulumi/proto/analyzer_pb");
-const analyzergrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
-const structpb = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [path.dirname(require.resolve("@pulumi/pulumi/proto/analyzer_pb"))] }));
-const emptypb = require(require.resolve("google-protobuf/google/protobuf/empty_pb", { paths: [path.dirname(require.resolve("@pulumi/pulumi/proto/analyzer_pb"))] }));
+const struct = (v: unknown): Struct => Struct.fromJavaScript(v as Record<string, JavaScriptValue>);
 
 export const PACK_DIR = path.resolve(__dirname, "..", "..");
 
@@ -31,14 +32,20 @@ export interface PolicyInfo {
   readonly tags: string[];
 }
 
-type Call = (req: unknown, cb: (err: grpc.ServiceError | null, res: any) => void) => void;
+/** A unary call of the generated client, as a promise. */
+function unary<Req, Res>(
+  fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+  req: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) => fn(req, (err, res) => (err ? reject(err) : resolve(res))));
+}
 
 export class AnalyzerClient {
   private policies: PolicyInfo[] = [];
 
   private constructor(
     private readonly child: ChildProcess,
-    private readonly client: grpc.Client & Record<string, Call>,
+    private readonly client: analyzergrpc.AnalyzerClient,
     readonly startupMs: number,
   ) {}
 
@@ -71,26 +78,17 @@ export class AnalyzerClient {
     return a;
   }
 
-  private call<T>(method: string, req: unknown): Promise<T> {
-    return new Promise((resolve, reject) => this.client[method]!.call(this.client, req, (err, res) => (err ? reject(err) : resolve(res))));
-  }
-
   /** GetAnalyzerInfo: the policies as the engine sees them. */
   async info(): Promise<PolicyInfo[]> {
-    const res = await this.call<any>("getAnalyzerInfo", new emptypb.Empty());
-    return res.getPoliciesList().map((p: any) => ({
+    const res = await unary<Empty, analyzerpb.AnalyzerInfo>((r, cb) => this.client.getAnalyzerInfo(r, cb), new Empty());
+    return res.getPoliciesList().map((p) => ({
       name: p.getName(),
       description: p.getDescription(),
       enforcementLevel: LEVELS[p.getEnforcementlevel()]!,
       type: p.getPolicyType() === analyzerpb.PolicyType.POLICY_TYPE_STACK ? "stack" : "resource",
-      configSchema: p.getConfigschema()?.getProperties()?.toJavaScript() ?? {},
+      configSchema: (p.getConfigschema()?.getProperties()?.toJavaScript() ?? {}) as PolicyInfo["configSchema"],
       remediation: p.getRemediationSteps(),
-      framework: p.getFramework() && {
-        name: p.getFramework().getName(),
-        version: p.getFramework().getVersion(),
-        reference: p.getFramework().getReference(),
-        specification: p.getFramework().getSpecification(),
-      },
+      framework: frameworkOf(p.getFramework()),
       tags: p.getTagsList(),
     }));
   }
@@ -107,14 +105,14 @@ export class AnalyzerClient {
       const { enforcementLevel, ...props } = given;
       const defaults = Object.fromEntries(Object.entries(p.configSchema).map(([k, s]) => [k, s.default]));
       const pc = new analyzerpb.PolicyConfig();
-      pc.setEnforcementlevel(LEVEL_CODES[enforcementLevel ?? p.enforcementLevel]);
-      pc.setProperties(structpb.Struct.fromJavaScript({ ...defaults, ...props }));
+      pc.setEnforcementlevel(LEVEL_CODES[enforcementLevel ?? p.enforcementLevel] as analyzerpb.EnforcementLevel);
+      pc.setProperties(struct({ ...defaults, ...props }));
       map.set(p.name, pc);
     }
-    await this.call("configure", req);
+    await unary<analyzerpb.ConfigureAnalyzerRequest, Empty>((r, cb) => this.client.configure(r, cb), req);
   }
 
-  private options(parent?: string): any {
+  private options(parent?: string): analyzerpb.AnalyzerResourceOptions {
     const o = new analyzerpb.AnalyzerResourceOptions();
     o.setProtect(false);
     o.setIgnorechangesList([]);
@@ -124,18 +122,18 @@ export class AnalyzerClient {
     return o;
   }
 
-  private provider(f: Fixture): any {
+  private provider(f: Fixture): analyzerpb.AnalyzerProviderResource | undefined {
     if (!f.provider) return undefined;
     const p = new analyzerpb.AnalyzerProviderResource();
     p.setType(f.provider.type);
     p.setName(f.provider.name);
     p.setUrn(`urn:pulumi:test::queuekit::${f.provider.type}::${f.provider.name}`);
-    p.setProperties(structpb.Struct.fromJavaScript(asEngine(f.provider.props)));
+    p.setProperties(struct(asEngine(f.provider.props)));
     return p;
   }
 
-  private static findings(res: any): Finding[] {
-    return res.getDiagnosticsList().map((d: any) => ({
+  private static findings(res: analyzerpb.AnalyzeResponse): Finding[] {
+    return res.getDiagnosticsList().map((d) => ({
       policy: d.getPolicyname(),
       message: d.getMessage(),
       level: LEVELS[d.getEnforcementlevel()]!,
@@ -149,11 +147,13 @@ export class AnalyzerClient {
     req.setType(f.type);
     req.setName(f.name);
     req.setUrn(urnOf(f));
-    req.setProperties(structpb.Struct.fromJavaScript(asEngine(f.props)));
+    req.setProperties(struct(asEngine(f.props)));
     req.setOptions(this.options(f.parent));
     const provider = this.provider(f);
     if (provider) req.setProvider(provider);
-    return AnalyzerClient.findings(await this.call("analyze", req));
+    return AnalyzerClient.findings(
+      await unary<analyzerpb.AnalyzeRequest, analyzerpb.AnalyzeResponse>((r, cb) => this.client.analyze(r, cb), req),
+    );
   }
 
   /** AnalyzeStack: every resource's outputs at the end of the preview. */
@@ -165,7 +165,7 @@ export class AnalyzerClient {
         r.setType(f.type);
         r.setName(f.name);
         r.setUrn(urnOf(f));
-        r.setProperties(structpb.Struct.fromJavaScript(asEngine(f.props)));
+        r.setProperties(struct(asEngine(f.props)));
         r.setOptions(this.options(f.parent));
         if (f.parent) r.setParent(f.parent);
         r.setDependenciesList([]);
@@ -174,7 +174,12 @@ export class AnalyzerClient {
         return r;
       }),
     );
-    return AnalyzerClient.findings(await this.call("analyzeStack", req));
+    return AnalyzerClient.findings(
+      await unary<analyzerpb.AnalyzeStackRequest, analyzerpb.AnalyzeResponse>(
+        (r, cb) => this.client.analyzeStack(r, cb),
+        req,
+      ),
+    );
   }
 
   /** Analyze every fixture, then AnalyzeStack over all of them — what one `pulumi preview` sends. */
@@ -193,4 +198,15 @@ export class AnalyzerClient {
     this.client.close();
     this.child.kill();
   }
+}
+
+function frameworkOf(f: analyzerpb.PolicyComplianceFramework | undefined): PolicyInfo["framework"] {
+  return (
+    f && {
+      name: f.getName(),
+      version: f.getVersion(),
+      reference: f.getReference(),
+      specification: f.getSpecification(),
+    }
+  );
 }

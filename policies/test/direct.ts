@@ -11,20 +11,39 @@ export interface Finding {
   readonly urn?: string;
 }
 
-type Rule = (ResourceValidationPolicy | StackValidationPolicy) & { info: { enforcementLevel: "advisory" | "mandatory" } };
+type Rule = (ResourceValidationPolicy | StackValidationPolicy) & {
+  info: { enforcementLevel: "advisory" | "mandatory" };
+};
 
 function reporter(rule: Rule, out: Finding[], level: Finding["level"], urn?: string): ReportViolation {
   // Mirrors @pulumi/policy's makeReportViolationFun, including the object form used to downgrade.
   return ((message: string | { message: string; urn?: string; enforcementLevel?: Finding["level"] }, u?: string) => {
-    if (typeof message === "object") out.push({ policy: rule.name, message: message.message, level: message.enforcementLevel ?? level, urn: message.urn ?? urn });
+    if (typeof message === "object")
+      out.push({
+        policy: rule.name,
+        message: message.message,
+        level: message.enforcementLevel ?? level,
+        urn: message.urn ?? urn,
+      });
     else out.push({ policy: rule.name, message: `${rule.description}\n${message}`, level, urn: u ?? urn });
   }) as ReportViolation;
 }
 
-export async function runDirect(rule: Rule, fixtures: readonly Fixture[], config: Record<string, unknown> = {}, level?: Finding["level"]): Promise<Finding[]> {
+export async function runDirect(
+  rule: Rule,
+  fixtures: readonly Fixture[],
+  config: Record<string, unknown> = {},
+  level?: Finding["level"],
+): Promise<Finding[]> {
   const out: Finding[] = [];
   const lvl = level ?? rule.info.enforcementLevel;
-  const common = { stackTags: new Map<string, string>(), getConfig: <T>() => config as T, notApplicable: (): never => { throw new Error("not applicable"); } };
+  const common = {
+    stackTags: new Map<string, string>(),
+    getConfig: <T>() => config as T,
+    notApplicable: (): never => {
+      throw new Error("not applicable");
+    },
+  };
   if ("validateResource" in rule && rule.validateResource) {
     const validate = Array.isArray(rule.validateResource) ? rule.validateResource : [rule.validateResource];
     for (const f of fixtures) {
@@ -35,8 +54,19 @@ export async function runDirect(rule: Rule, fixtures: readonly Fixture[], config
         name: f.name,
         urn: urnOf(f),
         props,
-        opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
-        provider: f.provider && { type: f.provider.type, name: f.provider.name, urn: `urn:pulumi:test::queuekit::${f.provider.type}::${f.provider.name}`, props: asRaw(f.provider.props) as Record<string, unknown> },
+        opts: {
+          protect: false,
+          ignoreChanges: [],
+          aliases: [],
+          customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+          additionalSecretOutputs: [],
+        },
+        provider: f.provider && {
+          type: f.provider.type,
+          name: f.provider.name,
+          urn: `urn:pulumi:test::queuekit::${f.provider.type}::${f.provider.name}`,
+          props: asRaw(f.provider.props) as Record<string, unknown>,
+        },
         isType: () => false,
         asType: () => undefined,
       };
@@ -48,8 +78,19 @@ export async function runDirect(rule: Rule, fixtures: readonly Fixture[], config
       name: f.name,
       urn: urnOf(f),
       props: asRaw(f.props) as Record<string, unknown>,
-      opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
-      provider: f.provider && { type: f.provider.type, name: f.provider.name, urn: "", props: asRaw(f.provider.props) as Record<string, unknown> },
+      opts: {
+        protect: false,
+        ignoreChanges: [],
+        aliases: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        additionalSecretOutputs: [],
+      },
+      provider: f.provider && {
+        type: f.provider.type,
+        name: f.provider.name,
+        urn: "",
+        props: asRaw(f.provider.props) as Record<string, unknown>,
+      },
       dependencies: [],
       propertyDependencies: {},
       isType: () => false,

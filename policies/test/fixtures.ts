@@ -20,7 +20,9 @@ type AssetSpec = { kind: "text"; text: string } | { kind: "file"; path: string }
 class AssetMarker {
   constructor(readonly spec: AssetSpec) {}
 }
-type ArchiveSpec = { kind: "assets"; assets: Record<string, AssetMarker | ArchiveMarker> } | { kind: "dir"; path: string };
+type ArchiveSpec =
+  | { kind: "assets"; assets: Record<string, AssetMarker | ArchiveMarker> }
+  | { kind: "dir"; path: string };
 class ArchiveMarker {
   constructor(readonly spec: ArchiveSpec) {}
 }
@@ -32,7 +34,8 @@ export const secret = (value: unknown): unknown => new SecretMarker(value);
 export const stringAsset = (text: string): unknown => new AssetMarker({ kind: "text", text });
 export const fileAsset = (path: string): unknown => new AssetMarker({ kind: "file", path });
 export const remoteAsset = (uri: string): unknown => new AssetMarker({ kind: "remote", uri });
-export const assetArchive = (assets: Record<string, unknown>): unknown => new ArchiveMarker({ kind: "assets", assets: assets as Record<string, AssetMarker | ArchiveMarker> });
+export const assetArchive = (assets: Record<string, unknown>): unknown =>
+  new ArchiveMarker({ kind: "assets", assets: assets as Record<string, AssetMarker | ArchiveMarker> });
 export const fileArchive = (path: string): unknown => new ArchiveMarker({ kind: "dir", path });
 
 export interface Fixture {
@@ -52,12 +55,18 @@ export function asRaw(v: unknown): unknown {
   if (v instanceof SecretMarker) return asRaw(v.value);
   if (v instanceof AssetMarker) {
     const s = v.spec;
-    return s.kind === "text" ? new pulumi.asset.StringAsset(s.text) : s.kind === "file" ? new pulumi.asset.FileAsset(s.path) : new pulumi.asset.RemoteAsset(s.uri);
+    return s.kind === "text"
+      ? new pulumi.asset.StringAsset(s.text)
+      : s.kind === "file"
+        ? new pulumi.asset.FileAsset(s.path)
+        : new pulumi.asset.RemoteAsset(s.uri);
   }
   if (v instanceof ArchiveMarker) {
     const s = v.spec;
     if (s.kind === "dir") return new pulumi.asset.FileArchive(s.path);
-    return new pulumi.asset.AssetArchive(Object.fromEntries(Object.entries(s.assets).map(([k, a]) => [k, asRaw(a)])) as Record<string, pulumi.asset.Asset>);
+    return new pulumi.asset.AssetArchive(
+      Object.fromEntries(Object.entries(s.assets).map(([k, a]) => [k, asRaw(a)])) as Record<string, pulumi.asset.Asset>,
+    );
   }
   if (Array.isArray(v)) return v.map(asRaw);
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, asRaw(e)]));
@@ -76,10 +85,19 @@ export function asEngine(v: unknown): unknown {
   if (v instanceof ArchiveMarker) {
     const s = v.spec;
     if (s.kind === "dir") return { [SIG]: ARCHIVE_SIG, hash: "0".repeat(64), path: s.path };
-    return { [SIG]: ARCHIVE_SIG, hash: "0".repeat(64), assets: Object.fromEntries(Object.entries(s.assets).map(([k, a]) => [k, asEngine(a)])) };
+    return {
+      [SIG]: ARCHIVE_SIG,
+      hash: "0".repeat(64),
+      assets: Object.fromEntries(Object.entries(s.assets).map(([k, a]) => [k, asEngine(a)])),
+    };
   }
   if (Array.isArray(v)) return v.map(asEngine);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([, e]) => e !== undefined).map(([k, e]) => [k, asEngine(e)]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, e]) => e !== undefined)
+        .map(([k, e]) => [k, asEngine(e)]),
+    );
   return v;
 }
 
@@ -122,7 +140,12 @@ export function container(name: string, props: Record<string, unknown> = {}, doc
 export const SAFE_REDIS_CONF = "maxmemory 350mb\nmaxmemory-policy noeviction\nappendonly yes\nrequirepass s3cret\n";
 
 /** A Redis container (512 MiB, conf uploaded) that passes every rule. */
-export function redisContainer(name: string, props: Record<string, unknown> = {}, conf = SAFE_REDIS_CONF, dockerHost?: string): Fixture {
+export function redisContainer(
+  name: string,
+  props: Record<string, unknown> = {},
+  conf = SAFE_REDIS_CONF,
+  dockerHost?: string,
+): Fixture {
   return container(
     name,
     {
@@ -139,17 +162,51 @@ export function redisContainer(name: string, props: Record<string, unknown> = {}
 }
 
 /** A prefork Celery worker container that passes every rule (4 × 150 MiB cap in 1 GiB). */
-export function workerContainer(name: string, argv: string[] = WORKER_ARGV, props: Record<string, unknown> = {}): Fixture {
+export function workerContainer(
+  name: string,
+  argv: string[] = WORKER_ARGV,
+  props: Record<string, unknown> = {},
+): Fixture {
   return container(name, { image: "queuekit/worker:1", command: argv, memory: 1024, memorySwap: 1024, ...props });
 }
-export const WORKER_ARGV = ["celery", "-A", "app", "worker", "--pool", "prefork", "--concurrency", "4", "--max-tasks-per-child", "200", "--max-memory-per-child", "153600"];
+export const WORKER_ARGV = [
+  "celery",
+  "-A",
+  "app",
+  "worker",
+  "--pool",
+  "prefork",
+  "--concurrency",
+  "4",
+  "--max-tasks-per-child",
+  "200",
+  "--max-memory-per-child",
+  "153600",
+];
 
 export function localCommand(name: string, create: unknown, props: Record<string, unknown> = {}): Fixture {
   return { type: T.local, name, props: { create, ...props } };
 }
 
-export function remoteCommand(name: string, create: unknown, host = "203.0.113.10", props: Record<string, unknown> = {}): Fixture {
-  return { type: T.remote, name, props: { connection: secret({ host, user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n" }), create, ...props } };
+export function remoteCommand(
+  name: string,
+  create: unknown,
+  host = "203.0.113.10",
+  props: Record<string, unknown> = {},
+): Fixture {
+  return {
+    type: T.remote,
+    name,
+    props: {
+      connection: secret({
+        host,
+        user: "root",
+        privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n",
+      }),
+      create,
+      ...props,
+    },
+  };
 }
 
 export function copyToRemote(name: string, remotePath: string, source: unknown, host = "203.0.113.10"): Fixture {

@@ -15,23 +15,53 @@ const argvs = (script: string): string[][] => readScript(script).invocations.map
 
 describe("shell words", () => {
   it("quotes, escapes and continuations", () => {
-    assert.deepEqual(argvs(`docker run -e "A=b c" -e 'D=$e' x\\ y \\\n  --rm`), [["docker", "run", "-e", "A=b c", "-e", "D=$e", "x y", "--rm"]]);
+    assert.deepEqual(argvs(`docker run -e "A=b c" -e 'D=$e' x\\ y \\\n  --rm`), [
+      ["docker", "run", "-e", "A=b c", "-e", "D=$e", "x y", "--rm"],
+    ]);
   });
   it("separators, keywords, pipelines and comments", () => {
-    assert.deepEqual(argvs("if true; then a 1 && b 2 || c; fi # d\n(e) | f &"), [["true"], ["a", "1"], ["b", "2"], ["c"], ["e"], ["f"]]);
+    assert.deepEqual(argvs("if true; then a 1 && b 2 || c; fi # d\n(e) | f &"), [
+      ["true"],
+      ["a", "1"],
+      ["b", "2"],
+      ["c"],
+      ["e"],
+      ["f"],
+    ]);
   });
   it("variables the script sets, and ones it does not", () => {
     const [cmd] = parseScript("M=1g; export N=2g\necho $M ${N} ${O:-3g} $P").commands.slice(-1);
-    assert.deepEqual(cmd!.words.map((w) => [w.text, w.dynamic]), [["echo", false], ["1g", false], ["2g", false], ["3g", true], ["$P", true]]);
+    assert.deepEqual(
+      cmd!.words.map((w) => [w.text, w.dynamic]),
+      [
+        ["echo", false],
+        ["1g", false],
+        ["2g", false],
+        ["3g", true],
+        ["$P", true],
+      ],
+    );
   });
   it("commands inside $(…) and backticks", () => {
-    assert.deepEqual(argvs('ID=$(docker run -d -m 1g x); echo "`docker ps`"'), [["docker", "run", "-d", "-m", "1g", "x"], ["docker", "ps"], ["echo", "`…`"]]);
+    assert.deepEqual(argvs('ID=$(docker run -d -m 1g x); echo "`docker ps`"'), [
+      ["docker", "run", "-d", "-m", "1g", "x"],
+      ["docker", "ps"],
+      ["echo", "`…`"],
+    ]);
   });
   it("sh -c, bash -lc, su -c and wrappers", () => {
-    assert.deepEqual(argvs(`sudo -u root env A=1 nohup bash -lc 'timeout 5 docker run x' ; su -c "docker update -m 1g y" root`), [["docker", "run", "x"], ["docker", "update", "-m", "1g", "y"]]);
+    assert.deepEqual(
+      argvs(`sudo -u root env A=1 nohup bash -lc 'timeout 5 docker run x' ; su -c "docker update -m 1g y" root`),
+      [
+        ["docker", "run", "x"],
+        ["docker", "update", "-m", "1g", "y"],
+      ],
+    );
   });
   it("here-documents and redirections", () => {
-    const r = readScript("cat > /etc/a.conf <<'EOF'\nmaxmemory 1gb\n$NOT_EXPANDED\nEOF\necho 1 > /proc/sys/vm/overcommit_memory 2>&1\nprintf 'x\\n' | tee -a /tmp/t");
+    const r = readScript(
+      "cat > /etc/a.conf <<'EOF'\nmaxmemory 1gb\n$NOT_EXPANDED\nEOF\necho 1 > /proc/sys/vm/overcommit_memory 2>&1\nprintf 'x\\n' | tee -a /tmp/t",
+    );
     assert.deepEqual(filesWritten(r.invocations), [
       { path: "/etc/a.conf", content: "maxmemory 1gb\n$NOT_EXPANDED\n" },
       { path: "/proc/sys/vm/overcommit_memory", content: "1\n" },
@@ -43,20 +73,34 @@ describe("shell words", () => {
     assert.match(parseScript("cat <<EOF\nno end").problems[0]!, /not terminated/);
   });
   it("compose command strings", () => {
-    assert.deepEqual(splitWords(`redis-server --save "" --requirepass 'a b'`).words, ["redis-server", "--save", "", "--requirepass", "a b"]);
+    assert.deepEqual(splitWords(`redis-server --save "" --requirepass 'a b'`).words, [
+      "redis-server",
+      "--save",
+      "",
+      "--requirepass",
+      "a b",
+    ]);
   });
 });
 
 describe("docker argv", () => {
   const parse = (s: string) => parseDockerCommand(readScript(s).invocations[0]!.argv)!;
   it("long, short, attached and clustered forms", () => {
-    const d = parse("docker -H ssh://u@h run -dit -m1g --memory-swap=2g -p 80:80 --name web -e X=1 nginx:1 nginx -g 'daemon off;'");
+    const d = parse(
+      "docker -H ssh://u@h run -dit -m1g --memory-swap=2g -p 80:80 --name web -e X=1 nginx:1 nginx -g 'daemon off;'",
+    );
     assert.equal(d.verb, "run");
     assert.equal(d.engineHost?.text, "ssh://u@h");
-    assert.deepEqual([...d.flags.keys()], ["detach", "interactive", "tty", "memory", "memory-swap", "publish", "name", "env"]);
+    assert.deepEqual(
+      [...d.flags.keys()],
+      ["detach", "interactive", "tty", "memory", "memory-swap", "publish", "name", "env"],
+    );
     assert.equal(d.flags.get("memory")![0]!.text, "1g");
     assert.equal(d.image?.text, "nginx:1");
-    assert.deepEqual(d.args.map((a) => a.text), ["nginx", "-g", "daemon off;"]);
+    assert.deepEqual(
+      d.args.map((a) => a.text),
+      ["nginx", "-g", "daemon off;"],
+    );
   });
   it("a value-taking short flag at the end of a cluster, and booleans with =false", () => {
     const d = parse("docker container create -dm 512m --oom-kill-disable=false --privileged busybox");
@@ -66,7 +110,10 @@ describe("docker argv", () => {
   });
   it("update takes containers, not an image", () => {
     const d = parse("docker update -m 1g --memory-swap 1g a b");
-    assert.deepEqual(d.args.map((a) => a.text), ["a", "b"]);
+    assert.deepEqual(
+      d.args.map((a) => a.text),
+      ["a", "b"],
+    );
     assert.equal(d.image, undefined);
   });
   it("other programs and verbs are not container starts", () => {
@@ -102,13 +149,20 @@ services:
   });
   it("short port syntax", () => {
     assert.deepEqual(shortPort("6379"), { hostIp: undefined, containerPort: "6379", protocol: "tcp" });
-    assert.deepEqual(shortPort("8000:80/udp"), { hostIp: undefined, hostPort: "8000", containerPort: "80", protocol: "udp" });
+    assert.deepEqual(shortPort("8000:80/udp"), {
+      hostIp: undefined,
+      hostPort: "8000",
+      containerPort: "80",
+      protocol: "udp",
+    });
   });
 });
 
 describe("redis", () => {
   it("redis.conf: quoting, last value wins, save reset", () => {
-    const s = parseRedisConf(`maxmemory 1gb\nmaxmemory 512mb\nmaxmemory-policy "allkeys-lru"\nsave 60 1\nsave ""\nrequirepass "p w"\n`);
+    const s = parseRedisConf(
+      `maxmemory 1gb\nmaxmemory 512mb\nmaxmemory-policy "allkeys-lru"\nsave 60 1\nsave ""\nrequirepass "p w"\n`,
+    );
     assert.equal(s.maxmemory, 512 * MiB);
     assert.equal(s.maxmemoryPolicy, "allkeys-lru");
     assert.equal(s.save, false);
@@ -119,9 +173,17 @@ describe("redis", () => {
     assert.equal(persistent(parseRedisConf("maxmemory 1mb\n")), true);
   });
   it("redis-server argv", () => {
-    const a = parseRedisArgv(["/etc/r.conf", "--save", "", "--maxmemory", "1gb"].map((text) => ({ text, dynamic: false })));
+    const a = parseRedisArgv(
+      ["/etc/r.conf", "--save", "", "--maxmemory", "1gb"].map((text) => ({ text, dynamic: false })),
+    );
     assert.equal(a.confPath, "/etc/r.conf");
-    assert.deepEqual(a.directives.map((d) => [d.name, d.args]), [["save", [""]], ["maxmemory", ["1gb"]]]);
+    assert.deepEqual(
+      a.directives.map((d) => [d.name, d.args]),
+      [
+        ["save", [""]],
+        ["maxmemory", ["1gb"]],
+      ],
+    );
   });
 });
 
@@ -141,11 +203,22 @@ describe("sizes, hosts, addresses", () => {
     assert.equal(hostOfDockerUrl("tcp://[fd00::1]:2376"), "fd00::1");
   });
   it("private addresses", () => {
-    for (const ip of ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "::1", "fd12::1"]) assert.ok(isPrivate(ip), ip);
+    for (const ip of ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "::1", "fd12::1"])
+      assert.ok(isPrivate(ip), ip);
     for (const ip of ["8.8.8.8", "172.32.0.1", "2001:db8::1"]) assert.ok(!isPrivate(ip), ip);
   });
   it("host settings from a script", () => {
-    const s = settingsOfScript("sysctl -w vm.overcommit_memory=1 net.core.somaxconn=1024; echo never > /sys/kernel/mm/transparent_hugepage/enabled", "t");
-    assert.deepEqual(s.map((x) => [x.key, x.value]), [["vm.overcommit_memory", "1"], ["net.core.somaxconn", "1024"], ["transparent_hugepage", "never"]]);
+    const s = settingsOfScript(
+      "sysctl -w vm.overcommit_memory=1 net.core.somaxconn=1024; echo never > /sys/kernel/mm/transparent_hugepage/enabled",
+      "t",
+    );
+    assert.deepEqual(
+      s.map((x) => [x.key, x.value]),
+      [
+        ["vm.overcommit_memory", "1"],
+        ["net.core.somaxconn", "1024"],
+        ["transparent_hugepage", "never"],
+      ],
+    );
   });
 });

@@ -5,14 +5,44 @@ import { fail, pass, type RuleCases } from "./types";
 export const containerRestartPolicyCases: RuleCases = {
   rule: containerRestartPolicy,
   cases: [
-    pass("unless-stopped, always, on-failure:5", [container("a"), container("b", { restart: "always" }), localCommand("c", "docker run -d --restart on-failure:5 -m 1g nginx")]),
-    pass("a Swarm service (restarts by default)", [{ type: T.service, name: "s", props: { taskSpec: { containerSpec: { image: "x" } } } }]),
-    pass("compose restart_policy any", [copyToRemote("c", "/srv/compose.yml", stringAsset("services:\n  a:\n    image: x\n    deploy:\n      restart_policy:\n        condition: any\n"))]),
-    fail("restart unset (Docker's default no)", [container("c", { restart: undefined })], /restart policy "no" \(Docker's default\)/),
+    pass("unless-stopped, always, on-failure:5", [
+      container("a"),
+      container("b", { restart: "always" }),
+      localCommand("c", "docker run -d --restart on-failure:5 -m 1g nginx"),
+    ]),
+    pass("a Swarm service (restarts by default)", [
+      { type: T.service, name: "s", props: { taskSpec: { containerSpec: { image: "x" } } } },
+    ]),
+    pass("compose restart_policy any", [
+      copyToRemote(
+        "c",
+        "/srv/compose.yml",
+        stringAsset("services:\n  a:\n    image: x\n    deploy:\n      restart_policy:\n        condition: any\n"),
+      ),
+    ]),
+    fail(
+      "restart unset (Docker's default no)",
+      [container("c", { restart: undefined })],
+      /restart policy "no" \(Docker's default\)/,
+    ),
     fail("restart no", [container("c", { restart: "no" })], /restart policy "no": after an OOM kill it stays down/),
-    fail("docker run without --restart", [localCommand("r", "docker run -d -m 1g nginx")], /`docker run -d -m 1g nginx`: restart policy "no"/),
-    fail("on-failure with too many retries", [localCommand("r", "docker run -d --restart=on-failure:10 nginx")], /on-failure:10 — at most 5 retries/),
-    fail("compose restart: \"no\"", [copyToRemote("c", "/srv/compose.yml", stringAsset('services:\n  a:\n    image: x\n    restart: "no"\n'))], /compose service "a".*restart policy "no"/),
-    fail("always refused by config", [container("c", { restart: "always" })], /"always"/, { config: { allowedPolicies: ["unless-stopped"] } }),
+    fail(
+      "docker run without --restart",
+      [localCommand("r", "docker run -d -m 1g nginx")],
+      /`docker run -d -m 1g nginx`: restart policy "no"/,
+    ),
+    fail(
+      "on-failure with too many retries",
+      [localCommand("r", "docker run -d --restart=on-failure:10 nginx")],
+      /on-failure:10 — at most 5 retries/,
+    ),
+    fail(
+      'compose restart: "no"',
+      [copyToRemote("c", "/srv/compose.yml", stringAsset('services:\n  a:\n    image: x\n    restart: "no"\n'))],
+      /compose service "a".*restart policy "no"/,
+    ),
+    fail("always refused by config", [container("c", { restart: "always" })], /"always"/, {
+      config: { allowedPolicies: ["unless-stopped"] },
+    }),
   ],
 };

@@ -2,21 +2,63 @@ import { hostOvercommitForRedis } from "../../rules";
 import { copyToRemote, localCommand, redisContainer, remoteCommand, stringAsset, vpsHost } from "../fixtures";
 import { fail, pass, type RuleCases } from "./types";
 
-const remoteRedis = (host: string) => copyToRemote("compose", "/srv/q/compose.yml", stringAsset("services:\n  redis:\n    image: redis:7\n    command: redis-server --appendonly yes --maxmemory 100mb\n"), host);
+const remoteRedis = (host: string) =>
+  copyToRemote(
+    "compose",
+    "/srv/q/compose.yml",
+    stringAsset(
+      "services:\n  redis:\n    image: redis:7\n    command: redis-server --appendonly yes --maxmemory 100mb\n",
+    ),
+    host,
+  );
 
 export const hostOvercommitForRedisCases: RuleCases = {
   rule: hostOvercommitForRedis,
   cases: [
     pass("the kit's VpsHost sets it", [vpsHost("host"), redisContainer("redis")]),
-    pass("sysctl -w in a local command", [localCommand("sysctl", "sudo sysctl -w vm.overcommit_memory=1"), redisContainer("redis")]),
-    pass("echo 1 > /proc/sys/vm/overcommit_memory", [localCommand("sysctl", "echo 1 > /proc/sys/vm/overcommit_memory"), redisContainer("redis")]),
-    pass("a sysctl.d drop-in copied to the same host", [remoteRedis("10.0.0.5"), copyToRemote("sysctl", "/etc/sysctl.d/90-redis.conf", stringAsset("vm.overcommit_memory = 1\n"), "10.0.0.5")]),
-    pass("a drop-in written by a heredoc", [remoteRedis("10.0.0.5"), remoteCommand("sysctl", "cat > /etc/sysctl.d/90-redis.conf <<EOF\nvm.overcommit_memory=1\nEOF\nsysctl --system", "10.0.0.5")]),
+    pass("sysctl -w in a local command", [
+      localCommand("sysctl", "sudo sysctl -w vm.overcommit_memory=1"),
+      redisContainer("redis"),
+    ]),
+    pass("echo 1 > /proc/sys/vm/overcommit_memory", [
+      localCommand("sysctl", "echo 1 > /proc/sys/vm/overcommit_memory"),
+      redisContainer("redis"),
+    ]),
+    pass("a sysctl.d drop-in copied to the same host", [
+      remoteRedis("10.0.0.5"),
+      copyToRemote("sysctl", "/etc/sysctl.d/90-redis.conf", stringAsset("vm.overcommit_memory = 1\n"), "10.0.0.5"),
+    ]),
+    pass("a drop-in written by a heredoc", [
+      remoteRedis("10.0.0.5"),
+      remoteCommand(
+        "sysctl",
+        "cat > /etc/sysctl.d/90-redis.conf <<EOF\nvm.overcommit_memory=1\nEOF\nsysctl --system",
+        "10.0.0.5",
+      ),
+    ]),
     pass("Redis without persistence", [redisContainer("redis", {}, 'maxmemory 100mb\nsave ""\nappendonly no\n')]),
-    pass("set outside the stack (config)", [redisContainer("redis")], { config: { hostsConfiguredElsewhere: ["local"] } }),
-    fail("nothing sets it", [redisContainer("redis")], /the local host runs Redis with persistence \(redis \(docker\.Container "redis"\)\) and nothing in the stack sets vm\.overcommit_memory = 1/),
-    fail("set on another host", [remoteRedis("10.0.0.5"), remoteCommand("sysctl", "sysctl -w vm.overcommit_memory=1", "10.0.0.6")], /host 10\.0\.0\.5 runs Redis/),
-    fail("the VpsHost sets 0", [vpsHost("host", { sysctl: { overcommitMemory: 0 } }), redisContainer("redis")], /queuekit:host:VpsHost sets vm\.overcommit_memory = 0; it must be 1/),
-    fail("a command sets 2", [localCommand("sysctl", "sysctl vm.overcommit_memory=2"), redisContainer("redis")], /sets vm\.overcommit_memory = 2/),
+    pass("set outside the stack (config)", [redisContainer("redis")], {
+      config: { hostsConfiguredElsewhere: ["local"] },
+    }),
+    fail(
+      "nothing sets it",
+      [redisContainer("redis")],
+      /the local host runs Redis with persistence \(redis \(docker\.Container "redis"\)\) and nothing in the stack sets vm\.overcommit_memory = 1/,
+    ),
+    fail(
+      "set on another host",
+      [remoteRedis("10.0.0.5"), remoteCommand("sysctl", "sysctl -w vm.overcommit_memory=1", "10.0.0.6")],
+      /host 10\.0\.0\.5 runs Redis/,
+    ),
+    fail(
+      "the VpsHost sets 0",
+      [vpsHost("host", { sysctl: { overcommitMemory: 0 } }), redisContainer("redis")],
+      /queuekit:host:VpsHost sets vm\.overcommit_memory = 0; it must be 1/,
+    ),
+    fail(
+      "a command sets 2",
+      [localCommand("sysctl", "sysctl vm.overcommit_memory=2"), redisContainer("redis")],
+      /sets vm\.overcommit_memory = 2/,
+    ),
   ],
 };

@@ -1,17 +1,58 @@
 import { settingsInspectable } from "../../rules";
-import { container, copyToRemote, fileAsset, localCommand, remoteAsset, remoteCommand, stringAsset, unknown } from "../fixtures";
+import {
+  container,
+  copyToRemote,
+  fileAsset,
+  localCommand,
+  remoteAsset,
+  remoteCommand,
+  stringAsset,
+  unknown,
+} from "../fixtures";
 import { fail, pass, type RuleCases } from "./types";
 
 export const settingsInspectableCases: RuleCases = {
   rule: settingsInspectable,
   cases: [
-    pass("known scripts and files", [localCommand("r", "docker run -d nginx"), copyToRemote("c", "/etc/redis/redis.conf", stringAsset("maxmemory 1mb\n")), container("c")]),
-    fail("a create command unknown during preview", [remoteCommand("r", unknown())], /not inspected: the create command is not known/),
-    fail("a remote asset", [copyToRemote("c", "/srv/compose.yml", remoteAsset("https://example.com/compose.yml"))], /file \/srv\/compose\.yml is a remote asset/),
-    fail("a file asset that is not there", [copyToRemote("c", "/srv/compose.yml", fileAsset("/nonexistent/compose.yml"))], /file asset at \/nonexistent\/compose\.yml that the pack cannot find/),
-    fail("a script with an unterminated quote", [localCommand("r", "docker run -d 'nginx")], /not fully read: create: line 1: unterminated single quote/),
-    fail("invalid compose YAML", [copyToRemote("c", "/srv/compose.yml", stringAsset("services:\n  a: [\n"))], /not fully read: \/srv\/compose\.yml: not valid YAML/),
-    fail("a non-shell interpreter", [localCommand("r", "print(1)", { interpreter: ["python3", "-c"] })], /are run by python3 -c, not a shell/),
-    fail("docker options from the environment", [localCommand("r", "docker run $DOCKER_OPTS nginx")], /\$DOCKER_OPTS are options from the shell environment/),
+    pass("known scripts and files", [
+      localCommand("r", "docker run -d nginx"),
+      copyToRemote("c", "/etc/redis/redis.conf", stringAsset("maxmemory 1mb\n")),
+      container("c"),
+    ]),
+    fail(
+      "a create command unknown during preview",
+      [remoteCommand("r", unknown())],
+      /not inspected: the create command is not known/,
+    ),
+    fail(
+      "a remote asset",
+      [copyToRemote("c", "/srv/compose.yml", remoteAsset("https://example.com/compose.yml"))],
+      /file \/srv\/compose\.yml is a remote asset/,
+    ),
+    fail(
+      "a file asset that is not there",
+      [copyToRemote("c", "/srv/compose.yml", fileAsset("/nonexistent/compose.yml"))],
+      /file asset at \/nonexistent\/compose\.yml that the pack cannot find/,
+    ),
+    fail(
+      "a script with an unterminated quote",
+      [localCommand("r", "docker run -d 'nginx")],
+      /not fully read: create: line 1: unterminated single quote/,
+    ),
+    fail(
+      "invalid compose YAML",
+      [copyToRemote("c", "/srv/compose.yml", stringAsset("services:\n  a: [\n"))],
+      /not fully read: \/srv\/compose\.yml: not valid YAML/,
+    ),
+    fail(
+      "a non-shell interpreter",
+      [localCommand("r", "print(1)", { interpreter: ["python3", "-c"] })],
+      /are run by python3 -c, not a shell/,
+    ),
+    fail(
+      "docker options from the environment",
+      [localCommand("r", "docker run $DOCKER_OPTS nginx")],
+      /\$DOCKER_OPTS are options from the shell environment/,
+    ),
   ],
 };

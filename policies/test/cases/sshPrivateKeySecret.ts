@@ -8,10 +8,28 @@ export const sshPrivateKeySecretCases: RuleCases = {
   rule: sshPrivateKeySecret,
   cases: [
     pass("the key in connection.privateKey", [remoteCommand("r", "uptime")]),
-    fail("the key in the environment", [localCommand("r", "ssh -i key host", { environment: { KEY } })], /environment\.KEY holds a private key/),
-    fail("the key in a script", [localCommand("r", `cat > /root/.ssh/id_ed25519 <<'EOF'\n${KEY}EOF`)], /^create holds a private key|create holds a private key/),
-    fail("the key in a string asset", [copyToRemote("k", "/root/.ssh/id_rsa", stringAsset(KEY.replace(/OPENSSH/g, "RSA")))], /source \(string asset\) holds a private key/),
-    fail("a secret environment value is still refused", [localCommand("r", "true", { environment: { KEY: secret(KEY) } })], /environment\.KEY/),
-    pass("a path allowed by config", [localCommand("r", "true", { environment: { KEY: secret(KEY) } })], { config: { allowedPaths: ["environment.KEY"] } }),
+    fail(
+      "the key in the environment",
+      [localCommand("r", "ssh -i key host", { environment: { KEY } })],
+      /environment\.KEY holds a private key/,
+    ),
+    fail(
+      "the key in a script",
+      [localCommand("r", `cat > /root/.ssh/id_ed25519 <<'EOF'\n${KEY}EOF`)],
+      /^create holds a private key|create holds a private key/,
+    ),
+    fail(
+      "the key in a string asset",
+      [copyToRemote("k", "/root/.ssh/id_rsa", stringAsset(KEY.replace(/OPENSSH/g, "RSA")))],
+      /source \(string asset\) holds a private key/,
+    ),
+    fail(
+      "a secret environment value is still refused",
+      [localCommand("r", "true", { environment: { KEY: secret(KEY) } })],
+      /environment\.KEY/,
+    ),
+    pass("a path allowed by config", [localCommand("r", "true", { environment: { KEY: secret(KEY) } })], {
+      config: { allowedPaths: ["environment.KEY"] },
+    }),
   ],
 };

@@ -21,8 +21,18 @@ export interface RuleCases {
   readonly cases: readonly Case[];
 }
 
-export const pass = (name: string, fixtures: readonly Fixture[], extra: Partial<Case> = {}): Case => ({ name, fixtures, expect: [], ...extra });
-export const fail = (name: string, fixtures: readonly Fixture[], expect: RegExp | readonly RegExp[], extra: Partial<Case> = {}): Case => ({
+export const pass = (name: string, fixtures: readonly Fixture[], extra: Partial<Case> = {}): Case => ({
+  name,
+  fixtures,
+  expect: [],
+  ...extra,
+});
+export const fail = (
+  name: string,
+  fixtures: readonly Fixture[],
+  expect: RegExp | readonly RegExp[],
+  extra: Partial<Case> = {},
+): Case => ({
   name,
   fixtures,
   expect: Array.isArray(expect) ? expect : [expect as RegExp],

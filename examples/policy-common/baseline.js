@@ -1,0 +1,99 @@
+// Building blocks of the policy examples (examples/policy-*): a small Celery + Redis queue on this machine's
+// Docker engine, written with plain @pulumi/docker and @pulumi/command resources, that passes every rule of the
+// queuekit-memory-safety pack. Each policy-unsafe-* example starts from it and breaks one thing.
+// The examples are for `pulumi preview --policy-pack policies`: nothing here is meant to be deployed.
+"use strict";
+const pulumi = require("@pulumi/pulumi");
+const command = require("@pulumi/command");
+const docker = require("@pulumi/docker");
+
+/** 256 MiB Redis container: maxmemory at 70% of it (an AOF rewrite forks and copies pages on write). */
+const REDIS_CONF = [
+  "maxmemory 179mb",
+  "maxmemory-policy noeviction",
+  "appendonly yes",
+  "requirepass example-only",
+  "",
+].join("\n");
+
+/** Rotated json-file logs: an unrotated log fills a small disk. */
+const rotatedLogs = { logDriver: "json-file", logOpts: { "max-size": "10m", "max-file": "3" } };
+
+/** Host settings Redis needs and a container cannot make: overcommit for fork, THP off. */
+function hostPrep(name = "host-prep", create) {
+  return new command.local.Command(name, {
+    create:
+      create ??
+      "sudo sysctl -w vm.overcommit_memory=1 && echo never | sudo tee /sys/kernel/mm/transparent_hugepage/enabled",
+  });
+}
+
+function redis(name = "redis", overrides = {}, conf = REDIS_CONF) {
+  return new docker.Container(name, {
+    name: `policy-example-${name}`,
+    image: "redis:7.2-alpine",
+    command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
+    memory: 256, // MiB
+    memorySwap: 256, // = memory: no swap
+    uploads: [{ file: "/usr/local/etc/redis/redis.conf", content: pulumi.secret(conf) }],
+    ports: [{ internal: 6379, external: 16380, ip: "127.0.0.1" }],
+    restart: "unless-stopped",
+    healthcheck: {
+      tests: ["CMD", "redis-cli", "-a", "example-only", "ping"],
+      interval: "10s",
+      timeout: "3s",
+      retries: 3,
+    },
+    ...rotatedLogs,
+    ...overrides,
+  });
+}
+
+/** Prefork worker: 2 children capped at 100 MiB each + parent, in 384 MiB. */
+const WORKER_ARGV = [
+  "celery",
+  "-A",
+  "demo",
+  "worker",
+  "--pool",
+  "prefork",
+  "--concurrency",
+  "2",
+  "--max-tasks-per-child",
+  "200",
+  "--max-memory-per-child",
+  "102400",
+];
+
+function worker(name = "worker", overrides = {}) {
+  return new docker.Container(name, {
+    name: `policy-example-${name}`,
+    image: "queuekit/celery-demo:local",
+    command: WORKER_ARGV,
+    memory: 384,
+    memorySwap: 384,
+    restart: "unless-stopped",
+    healthcheck: {
+      tests: ["CMD-SHELL", "celery -A demo inspect ping -d celery@$HOSTNAME"],
+      interval: "30s",
+      timeout: "10s",
+    },
+    ...rotatedLogs,
+    ...overrides,
+  });
+}
+
+/**
+ * Declares a host's RAM the way the kit's queuekit:host:VpsHost does: the documented summary as the component's
+ * inputs (per-resource rules) and as its outputs (stack rules). See policies/README.md.
+ */
+class HostDeclaration extends pulumi.ComponentResource {
+  constructor(name, summary, opts) {
+    super("queuekit:host:VpsHost", name, summary, opts);
+    this.registerOutputs(summary);
+  }
+}
+
+const MiB = 2 ** 20;
+
+module.exports = { REDIS_CONF, WORKER_ARGV, rotatedLogs, hostPrep, redis, worker, HostDeclaration, MiB };
