@@ -61,6 +61,8 @@ interface PoolCommon {
   readonly parentMemory: number;
   readonly prefetchMultiplier: number;
   readonly replicas: number;
+  /** Task/result serializer of the rendered celeryconfig. */
+  readonly serializer: "json" | "msgpack";
   readonly softTimeLimit?: number;
   readonly timeLimit?: number;
   /** Swap bytes allowed on top of the limit; 0 unless `allowSwap: true`. */

@@ -37,13 +37,12 @@ export interface CeleryConfigInput {
   readonly pool: WorkerPoolConfig;
   readonly plan: WorkerPoolPlan;
   readonly brokerUrl: string;
-  readonly serializer?: "json" | "msgpack";
   readonly resultExpiresSeconds?: number;
 }
 
 /** The celeryconfig module the worker imports (secret: it holds the broker password). */
 export function renderCeleryConfig(input: CeleryConfigInput): string {
-  const serializer = input.serializer ?? "json";
+  const serializer = input.pool.serializer;
   return fill(readTemplate("celery/celeryconfig.py.tmpl"), {
     stack: input.stack,
     pool: input.pool.name,

@@ -65,6 +65,20 @@ describe("celeryconfig", () => {
     assert.equal(check.stdout.trim(), `True True ${visibilityTimeoutOf(config.workers[0])}`);
   });
 
+  it("msgpack is opt-in per pool and still accepts json", () => {
+    const pool = parseConfig({
+      host: { memory: "2GiB", cpus: 2 },
+      workers: [{ name: "mp", image: "app:1", app: "proj", queues: ["celery"], serializer: "msgpack" }],
+    }).workers[0];
+    const text = renderCeleryConfig({ stack: "t", pool, plan: plan.workers[0], brokerUrl: "redis://x" });
+    assert.match(text, /^task_serializer = "msgpack"$/m);
+    assert.match(text, /^accept_content = \["msgpack","json"\]$/m);
+    assert.throws(
+      () => parseConfig({ host: { memory: "2GiB", cpus: 2 }, workers: [{ ...pool, serializer: "pickle" }] }),
+      /queuekit:workers\[0\]\.serializer: got "pickle"/,
+    );
+  });
+
   it("redelivers only after the hard time limit, and Docker waits longer than a task may run", () => {
     assert.ok(visibilityTimeoutOf(config.workers[0]) > 600);
     assert.ok(stopTimeoutOf(config.workers[0]) > 600);
