@@ -68,7 +68,7 @@ async function archiveFiles(
       const stat = await fs.stat(local);
       if (!stat.isDirectory())
         return new Unknown(what, `is a ${path.extname(local) || "packed"} archive (only directories are read)`);
-      return walk(local, dest);
+      return await walk(local, dest);
     } catch {
       return new Unknown(what, `is a file archive at ${local} that the pack cannot read`);
     }

@@ -124,7 +124,7 @@ async function fromContainer(p: unknown, host: Val<string>): Promise<Extraction>
     oomScoreAdj: undefined,
     privileged: bool(p, "privileged"),
     capAdd: strings(p, "capabilities.adds"),
-    restart: str(p, "restart"),
+    restart: restartOf(str(p, "restart"), num(p, "maxRetryCount")),
     healthcheck,
     logDriver: str(p, "logDriver"),
     logOpts: stringMap(p, "logOpts"),
@@ -135,6 +135,11 @@ async function fromContainer(p: unknown, host: Val<string>): Promise<Extraction>
     files,
   });
   return ex;
+}
+
+/** docker.Container restart + maxRetryCount → "on-failure:N" like `docker run --restart`. */
+function restartOf(restart: Val<string>, retries: Val<number>): Val<string> {
+  return restart === "on-failure" && isKnown(retries) && retries > 0 ? `on-failure:${retries}` : restart;
 }
 
 const at1 = (p: unknown, key: string): unknown => (isRecord(p) ? p[key] : undefined);

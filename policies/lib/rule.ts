@@ -125,7 +125,9 @@ export function resourceRule<C = Record<string, never>>(
       rememberComponentInputs(args.type, args.urn, args.props);
       if (!applies.has(args.type)) return;
       const ctx = context<C>(info, args.getConfig(), report);
-      await check({ type: args.type, name: args.name, urn: args.urn, props: args.props, provider: args.provider }, ctx);
+      await guarded(ctx, () =>
+        check({ type: args.type, name: args.name, urn: args.urn, props: args.props, provider: args.provider }, ctx),
+      );
     },
     ...metadata(info),
     info,
@@ -151,11 +153,25 @@ export function stackRule<C = Record<string, never>>(
         props: r.props,
         provider: r.provider,
       }));
-      await check(resources, ctx);
+      await guarded(ctx, () => check(resources, ctx));
     },
     ...metadata(info),
     info,
   };
+}
+
+/**
+ * A rule that fails on input it did not expect reports that, at its own level, instead of failing the whole
+ * preview with a stack trace — and instead of passing.
+ */
+async function guarded<C>(ctx: Context<C>, run: () => Promise<void> | void): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    ctx.violation(
+      `the rule could not evaluate this resource (${e instanceof Error ? e.message : String(e)}); please report it.`,
+    );
+  }
 }
 
 /** `ctx.unknown` when `v` is Unknown; returns whether it was. */

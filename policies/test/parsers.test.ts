@@ -222,3 +222,37 @@ describe("sizes, hosts, addresses", () => {
     );
   });
 });
+
+describe("readers never throw", () => {
+  // A deterministic stream of odd inputs: shell metacharacters, quotes, YAML and redis.conf syntax.
+  const ALPHABET = [..."abcdm-=:\"'`$(){}[]|&;<>\\\n\t #*!~/.,0123456789"].concat([
+    "docker",
+    "run",
+    "-m",
+    "<<EOF",
+    "EOF",
+    "sh -c",
+    "--oom-kill-disable",
+    "services:",
+    "  ",
+    "- ",
+    "maxmemory",
+    "${",
+    "$(",
+  ]);
+  let seed = 42;
+  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const text = (): string =>
+    Array.from({ length: Math.floor(next() * 60) }, () => ALPHABET[Math.floor(next() * ALPHABET.length)]).join("");
+  it("on 3000 random inputs", () => {
+    for (let i = 0; i < 3000; i++) {
+      const s = text();
+      const reading = readScript(s);
+      for (const inv of reading.invocations) parseDockerCommand(inv.argv);
+      filesWritten(reading.invocations);
+      parseCompose(s);
+      parseRedisConf(s);
+      splitWords(s);
+    }
+  });
+});
