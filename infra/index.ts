@@ -38,8 +38,7 @@ const redis = new RedisBroker(
     stack,
     image: config.redis.image,
     network,
-    memoryBytes: plan.redis.limit.bytes,
-    maxmemoryBytes: plan.redis.maxmemory.bytes,
+    plan: plan.redis,
     port: config.redis.port,
     password: redisPassword,
     redisConf: redisPassword.apply((password) =>

@@ -1,5 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
-
 /** Labels every kit container carries, so tests and operators can find a stack's containers. */
 export function kitLabels(stack: string, role: string): { label: string; value: string }[] {
   return [
@@ -13,7 +11,3 @@ export const rotatedLogs = {
   logDriver: "json-file",
   logOpts: { "max-size": "10m", "max-file": "3" },
 } as const;
-
-export const mib = (bytes: number): number => Math.floor(bytes / 2 ** 20);
-
-export type ChildOpts = pulumi.CustomResourceOptions;

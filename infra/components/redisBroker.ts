@@ -1,14 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { kitLabels, mib, rotatedLogs } from "./common";
+import type { RedisPlan } from "../plan/types";
+import { kitLabels, rotatedLogs } from "./common";
 
 export interface RedisBrokerArgs {
   readonly stack: string;
   readonly image: pulumi.Input<string>;
   readonly network: docker.Network;
-  /** Container limit in bytes (whole MiB); swap is never added: memorySwap == memory. */
-  readonly memoryBytes: number;
-  readonly maxmemoryBytes: number;
+  /** Limit, memorySwap (== limit), maxmemory, policy and persistence, as planned. */
+  readonly plan: RedisPlan;
   readonly port: number;
   /** Rendered redis.conf; secret because it holds the password. */
   readonly redisConf: pulumi.Input<string>;
@@ -31,7 +31,17 @@ export class RedisBroker extends pulumi.ComponentResource {
   public readonly hostName: pulumi.Output<string>;
 
   constructor(name: string, args: RedisBrokerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("queuekit:redis:RedisBroker", name, {}, opts);
+    const { plan } = args;
+    // What the policy pack reads (bytes; never the password): redis-maxmemory-*, redis-broker-eviction-safe, redis-not-public.
+    const summary = {
+      memoryBytes: plan.limit.bytes,
+      maxmemoryBytes: plan.maxmemory.bytes,
+      maxmemoryPolicy: plan.policy,
+      persistence: plan.persistence,
+      auth: true,
+      publishOn: args.publishOn,
+    };
+    super("queuekit:redis:RedisBroker", name, summary, opts);
     const containerName = `qk-${args.stack}-redis`;
 
     this.volume = new docker.Volume(
@@ -46,8 +56,8 @@ export class RedisBroker extends pulumi.ComponentResource {
         name: containerName,
         image: args.image,
         command: ["redis-server", confPath],
-        memory: mib(args.memoryBytes),
-        memorySwap: mib(args.memoryBytes),
+        memory: plan.limit.mib,
+        memorySwap: plan.memorySwap.mib,
         restart: "unless-stopped",
         uploads: [{ file: confPath, content: pulumi.secret(args.redisConf) }],
         volumes: [{ volumeName: this.volume.name, containerPath: "/data" }],
@@ -75,7 +85,7 @@ export class RedisBroker extends pulumi.ComponentResource {
 
     this.hostName = pulumi.output("redis");
     this.url = pulumi.secret(pulumi.interpolate`redis://:${args.password}@redis:${args.port}/0`);
-    this.maxmemoryBytes = pulumi.output(args.maxmemoryBytes);
-    this.registerOutputs({ url: this.url, maxmemoryBytes: this.maxmemoryBytes, container: this.container.name });
+    this.maxmemoryBytes = pulumi.output(plan.maxmemory.bytes);
+    this.registerOutputs({ ...summary, url: this.url, container: this.container.name });
   }
 }

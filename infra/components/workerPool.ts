@@ -24,8 +24,21 @@ export class WorkerPool extends pulumi.ComponentResource {
   public readonly nodeNames: string[];
 
   constructor(name: string, args: WorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("queuekit:celery:WorkerPool", name, {}, opts);
     const { stack, pool, plan } = args;
+    // What the policy pack reads (bytes): celery-worker-recycling, -pool-flags-consistent, -within-container.
+    const summary = {
+      pool: plan.pool,
+      concurrency: plan.concurrency,
+      replicas: plan.replicas,
+      memoryBytes: plan.limit.bytes,
+      memorySwapBytes: plan.memorySwap.bytes,
+      ...(plan.pool === "prefork" && {
+        maxTasksPerChild: plan.maxTasksPerChild,
+        maxMemoryPerChildKiB: plan.maxMemoryPerChildKiB,
+        autoscale: plan.autoscale,
+      }),
+    };
+    super("queuekit:celery:WorkerPool", name, summary, opts);
     const celeryconfig = pulumi.secret(
       pulumi.output(args.brokerUrl).apply((brokerUrl) => renderCeleryConfig({ stack, pool, plan, brokerUrl })),
     );
@@ -83,6 +96,6 @@ export class WorkerPool extends pulumi.ComponentResource {
         { parent: this, deleteBeforeReplace: true },
       );
     });
-    this.registerOutputs({ containers: this.containers.map((c) => c.name) });
+    this.registerOutputs({ ...summary, containers: this.containers.map((c) => c.name) });
   }
 }
