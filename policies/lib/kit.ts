@@ -9,8 +9,7 @@
 //                                auth, publishOn? }
 //   queuekit:celery:WorkerPool { pool, concurrency, replicas?, memoryBytes, memorySwapBytes?,
 //                                maxTasksPerChild?, maxMemoryPerChildKiB?, autoscale?: { max, min } }
-import type { CeleryWorker } from "./celery";
-import { celeryWorkers } from "./celery";
+import { celeryWorkers, type CeleryWorker } from "./celery";
 import { extract, TYPES, type ResourceView } from "./extract";
 import { settingsFromFile } from "./files";
 import { hostOfConnection, LOCAL } from "./hosts";

@@ -1,6 +1,6 @@
 // The resources each family of rules reads, and short labels for messages.
 import { extract, TYPES, type ResourceView } from "./extract";
-import type { ContainerSpec, Extraction } from "./model";
+import type { ContainerSpec } from "./model";
 
 /** Resources that can start containers or deliver files to a host. */
 export const CONTAINER_TYPES: readonly string[] = [
@@ -18,8 +18,5 @@ export async function containersOf(r: ResourceView): Promise<ContainerSpec[]> {
   return (await extract(r)).containers;
 }
 
-export async function extractionOf(r: ResourceView): Promise<Extraction> {
-  return extract(r);
-}
-
+export { extract as extractionOf } from "./extract";
 export { where } from "./model";
