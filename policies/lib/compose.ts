@@ -51,7 +51,8 @@ export function looksLikeCompose(path: string, text: string): boolean {
 export function parseCompose(text: string): ComposeFile {
   let doc: unknown;
   try {
-    doc = parse(text, { merge: true, maxAliasCount: 1000 });
+    // logLevel "error": compose's own `!reset`/`!override` tags would otherwise print warnings into the preview.
+    doc = parse(text, { merge: true, maxAliasCount: 1000, logLevel: "error" });
   } catch (e) {
     return { services: [], problems: [`not valid YAML: ${(e as Error).message.split("\n")[0]}`] };
   }

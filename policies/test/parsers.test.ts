@@ -147,6 +147,19 @@ services:
     ]);
     assert.match(String(app!.image), /\$IMAGE in the environment/);
   });
+  it("compose's !reset/!override tags: the file is read and no warning is printed into the preview", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): number => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const c = parseCompose(`services:\n  redis:\n    mem_limit: 256m\n    ports: !reset []\n`);
+      await new Promise((done) => setImmediate(done)); // process warnings are emitted on a later tick
+      assert.equal(c.services[0]!.memLimit, "256m");
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
   it("short port syntax", () => {
     assert.deepEqual(shortPort("6379"), { hostIp: undefined, containerPort: "6379", protocol: "tcp" });
     assert.deepEqual(shortPort("8000:80/udp"), {
