@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# npm run up|preview|destroy [-- extra pulumi args]: bootstrap, then run the Pulumi CLI on a stack
+# npm run up|preview|refresh|destroy [-- extra pulumi args]: bootstrap, then run the Pulumi CLI on a stack
 # (QUEUEKIT_STACK, default `local`: this machine's Docker engine, local file backend).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-action=${1:?usage: stack.sh up|preview|destroy [pulumi args...]}
+action=${1:?usage: stack.sh up|preview|refresh|destroy [pulumi args...]}
 shift
 stack=${QUEUEKIT_STACK:-local}
 
@@ -15,6 +15,7 @@ pulumi stack select --create "$stack" --non-interactive >/dev/null
 case $action in
   up) exec pulumi up --yes --skip-preview --stack "$stack" "$@" ;;
   preview) exec pulumi preview --stack "$stack" "$@" ;;
+  refresh) exec pulumi refresh --yes --skip-preview --stack "$stack" "$@" ;;
   destroy) exec pulumi destroy --yes --skip-preview --stack "$stack" "$@" ;;
-  *) echo "unknown action $action (up, preview, destroy)" >&2; exit 2 ;;
+  *) echo "unknown action $action (up, preview, refresh, destroy)" >&2; exit 2 ;;
 esac

@@ -6,6 +6,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 bash scripts/bootstrap.sh
 bash scripts/test-deps.sh
+bash scripts/go-check.sh test # unit tests of our provider plugins (RPC, docker spec, command/ssh)
 dirs=(dist/test/unit dist/test/e2e)
 [ -d policies/dist/test ] && dirs+=(policies/dist/test)
 # One file at a time: the end-to-end tests share one Docker engine and a 2-core machine.

@@ -1,5 +1,5 @@
 // The local stack through the real Pulumi CLI and providers against the real dockerd:
-// up → limits as planned → second up changes nothing → destroy leaves nothing.
+// up → limits as planned → second up changes nothing → refresh sees drift, up repairs it → destroy leaves nothing.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { readFileSync } from "node:fs";
@@ -63,6 +63,23 @@ describe("local stack, end to end", () => {
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.doesNotMatch(again.stdout, /\b(created|updated|replaced|deleted)\b/);
     console.log(`# pulumi up (no changes): ${again.seconds.toFixed(1)} s`);
+  });
+
+  it("pulumi refresh finds no drift; a limit raised behind Pulumi's back is seen and put back in place", () => {
+    const clean = stack.pulumi("refresh --yes --skip-preview --expect-no-changes");
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    const id = inspect<{ Id: string }>(outputs.redisContainer).Id;
+    docker(`update --memory 600m --memory-swap 600m ${outputs.redisContainer}`);
+    const drift = stack.pulumi("refresh --yes --skip-preview");
+    assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+    assert.match(drift.stdout, /~ 1 updated/, "refresh records the drifted limits");
+    const repair = stack.pulumi("up --yes --skip-preview");
+    assert.equal(repair.code, 0, repair.stdout + repair.stderr);
+    assert.match(repair.stdout, /diff: ~memory,memorySwap/);
+    const host = inspect<{ Id: string; HostConfig: { Memory: number; MemorySwap: number } }>(outputs.redisContainer);
+    const planned = outputs.memoryPlan.redis.limit.bytes;
+    assert.deepEqual([host.HostConfig.Memory, host.HostConfig.MemorySwap], [planned, planned]);
+    assert.equal(host.Id, id, "updated in place, not replaced");
   });
 
   it("pulumi destroy leaves nothing of the stack behind", () => {

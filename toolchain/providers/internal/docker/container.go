@@ -447,23 +447,11 @@ func waitHealthy(ctx context.Context, r *rpc.Req, cl *Client, id string, timeout
 // ---- read ----
 
 func (c *container) Read(ctx context.Context, r *rpc.Req) (string, resource.PropertyMap, resource.PropertyMap, error) {
-	cl, err := c.e.get()
-	if err != nil {
+	ci, found, err := inspectForRead(ctx, c.e, r.ID, (*Client).inspectContainer)
+	if err != nil || !found {
 		return "", nil, nil, err
 	}
-	ci, err := cl.inspectContainer(ctx, r.ID)
-	if IsNotFound(err) {
-		return "", nil, nil, nil
-	}
-	if err != nil {
-		return "", nil, nil, err
-	}
-	inputs := priorInputs(r).Copy()
-	if len(r.OldInputs) == 0 {
-		for _, k := range []string{"networkDatas", "exitCode", "bridge", "containerLogs"} {
-			delete(inputs, resource.PropertyKey(k))
-		}
-	}
+	inputs := readInputs(r, "networkDatas", "exitCode", "bridge", "containerLogs")
 	refreshDrift(inputs, ci)
 	outs := containerOutputs(inputs, ci)
 	if old, ok := r.Olds["containerLogs"]; ok {

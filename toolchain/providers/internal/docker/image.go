@@ -106,20 +106,9 @@ func (i *remoteImage) Create(ctx context.Context, r *rpc.Req) (string, resource.
 }
 
 func (i *remoteImage) Read(ctx context.Context, r *rpc.Req) (string, resource.PropertyMap, resource.PropertyMap, error) {
-	cl, err := i.e.get()
-	if err != nil {
-		return "", nil, nil, err
-	}
-	inputs := priorInputs(r).Copy()
-	if len(r.OldInputs) == 0 {
-		delete(inputs, "imageId")
-		delete(inputs, "repoDigest")
-	}
-	ii, err := cl.inspectImage(ctx, rpc.View(inputs).StringOr("name", ""))
-	if IsNotFound(err) {
-		return "", nil, nil, nil
-	}
-	if err != nil {
+	inputs := readInputs(r, "imageId", "repoDigest")
+	ii, found, err := inspectForRead(ctx, i.e, rpc.View(inputs).StringOr("name", ""), (*Client).inspectImage)
+	if err != nil || !found {
 		return "", nil, nil, err
 	}
 	return r.ID, imageOutputs(inputs, ii), inputs, nil

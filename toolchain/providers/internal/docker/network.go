@@ -150,21 +150,11 @@ func (n *network) Create(ctx context.Context, r *rpc.Req) (string, resource.Prop
 }
 
 func (n *network) Read(ctx context.Context, r *rpc.Req) (string, resource.PropertyMap, resource.PropertyMap, error) {
-	cl, err := n.e.get()
-	if err != nil {
+	ni, found, err := inspectForRead(ctx, n.e, r.ID, (*Client).inspectNetwork)
+	if err != nil || !found {
 		return "", nil, nil, err
 	}
-	ni, err := cl.inspectNetwork(ctx, r.ID)
-	if IsNotFound(err) {
-		return "", nil, nil, nil
-	}
-	if err != nil {
-		return "", nil, nil, err
-	}
-	inputs := priorInputs(r).Copy()
-	if len(r.OldInputs) == 0 {
-		delete(inputs, "scope")
-	}
+	inputs := readInputs(r, "scope")
 	return ni.ID, networkOutputs(inputs, ni), inputs, nil
 }
 

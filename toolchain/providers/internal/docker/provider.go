@@ -125,6 +125,31 @@ func wasDefaulted(inputs resource.PropertyMap, key string) bool {
 	return false
 }
 
+// readInputs is what a Read keeps as inputs: the prior inputs, less the output-only keys when none were recorded (an import).
+func readInputs(r *rpc.Req, outputOnly ...string) resource.PropertyMap {
+	inputs := priorInputs(r).Copy()
+	if len(r.OldInputs) == 0 {
+		for _, k := range outputOnly {
+			delete(inputs, resource.PropertyKey(k))
+		}
+	}
+	return inputs
+}
+
+// inspectForRead inspects what a Read is about; found is false when it is gone (the engine then drops it from the state).
+func inspectForRead[T any](ctx context.Context, e *engine, ref string,
+	inspect func(*Client, context.Context, string) (*T, error)) (v *T, found bool, err error) {
+	cl, err := e.get()
+	if err != nil {
+		return nil, false, err
+	}
+	v, err = inspect(cl, ctx, ref)
+	if IsNotFound(err) {
+		return nil, false, nil
+	}
+	return v, err == nil, err
+}
+
 // priorInputs returns the old inputs, or the old state if no inputs were recorded.
 func priorInputs(r *rpc.Req) resource.PropertyMap {
 	if len(r.OldInputs) > 0 {

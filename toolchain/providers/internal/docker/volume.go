@@ -81,21 +81,11 @@ func (v *volume) Create(ctx context.Context, r *rpc.Req) (string, resource.Prope
 }
 
 func (v *volume) Read(ctx context.Context, r *rpc.Req) (string, resource.PropertyMap, resource.PropertyMap, error) {
-	cl, err := v.e.get()
-	if err != nil {
+	vi, found, err := inspectForRead(ctx, v.e, r.ID, (*Client).inspectVolume)
+	if err != nil || !found {
 		return "", nil, nil, err
 	}
-	vi, err := cl.inspectVolume(ctx, r.ID)
-	if IsNotFound(err) {
-		return "", nil, nil, nil
-	}
-	if err != nil {
-		return "", nil, nil, err
-	}
-	inputs := priorInputs(r).Copy()
-	if len(r.OldInputs) == 0 {
-		delete(inputs, "mountpoint")
-	}
+	inputs := readInputs(r, "mountpoint")
 	return vi.Name, volumeOutputs(inputs, vi), inputs, nil
 }
 
