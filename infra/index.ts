@@ -21,11 +21,10 @@ const host = new VpsHost("host", {
   plan,
   redisTcpBacklog: config.redis.tcpBacklog,
   sshPrivateKey,
-  // On the local target this machine's engine is shared (and started by hand): leave its daemon.json alone.
-  docker: { manage: config.host.connection.kind === "ssh" },
+  docker: { manage: config.host.manageDaemonJson },
 });
 // Every Docker resource waits for the prepared host; destroy goes in reverse.
-const engine = new docker.Provider("docker", { host: dockerHost(config.host.connection) }, { dependsOn: [host.ready] });
+const engine = new docker.Provider("docker", dockerEngine(config.host.connection), { dependsOn: [host.ready] });
 const network = new docker.Network(
   "network",
   { name: `qk-${stack}`, labels: kitLabels(stack, "network") },
@@ -89,8 +88,11 @@ function configAndPlan() {
 }
 
 // Local engine on the unix socket; a VPS's engine over SSH (the docker CLI's ssh:// transport).
-function dockerHost(connection: Connection): string {
-  return connection.kind === "local"
-    ? "unix:///var/run/docker.sock"
-    : `ssh://${connection.user}@${connection.host}:${connection.port}`;
+function dockerEngine(connection: Connection): docker.ProviderArgs {
+  if (connection.kind === "local") return { host: "unix:///var/run/docker.sock" };
+  return {
+    host: `ssh://${connection.user}@${connection.host}:${connection.port}`,
+    // BatchMode: no one is there to answer a password or host-key prompt; fail with ssh's message instead.
+    sshOpts: ["-o", "BatchMode=yes", ...connection.sshOptions],
+  };
 }

@@ -120,11 +120,16 @@ const connection = z.discriminatedUnion(
       host: text('the VPS address, e.g. "203.0.113.10" or "vps.example.com"', /^[^\s@/]+$/),
       port: int(1, 65535).default(22),
       user: text('a login name, e.g. "root"', /^[^\s@:]+$/).default("root"),
+      sshOptions: z
+        .array(text('an ssh option word, e.g. "-i" or "IdentityFile=~/.ssh/vps"'), {
+          error: 'expected a list of ssh option words, e.g. ["-i", "~/.ssh/vps"]',
+        })
+        .default([]),
     }),
   ],
   {
     error: () =>
-      'expected {kind: "local"} or {kind: "ssh", host, port?, user?} (the key is the secret queuekit:sshPrivateKey)',
+      'expected {kind: "local"} or {kind: "ssh", host, port?, user?, sshOptions?} (the key is the secret queuekit:sshPrivateKey)',
   },
 );
 
@@ -146,6 +151,7 @@ const host = strict("host", {
   ).default("never"),
   swapFile: swapFile.default(0),
   emulate: bool().default(false),
+  manageDaemonJson: bool().optional(),
 });
 
 const POLICIES = [
@@ -327,6 +333,14 @@ export const configSchema = strict("the queuekit config", {
       ["host", "sysctl", "somaxconn"],
     );
   }
+  const ssh = c.host.connection.kind === "ssh";
+  if (c.host.manageDaemonJson === true && !ssh) {
+    issue(
+      ctx,
+      "the local target shares this machine's Docker engine and leaves its daemon.json alone; remove the key, or use an ssh connection",
+      ["host", "manageDaemonJson"],
+    );
+  }
   c.workers.forEach((w, i) => {
     const first = c.workers.findIndex((other) => other.name === w.name);
     if (first !== i)
@@ -348,6 +362,7 @@ export const configSchema = strict("the queuekit config", {
     host: {
       ...c.host,
       reserve: c.host.reserve ?? defaultReserve(c.host.memory),
+      manageDaemonJson: c.host.manageDaemonJson ?? ssh,
       sysctl: { ...c.host.sysctl, somaxconn },
     },
     redis: { ...c.redis, memory: redisMemory },

@@ -2,7 +2,14 @@
 
 export type Connection =
   | { readonly kind: "local" }
-  | { readonly kind: "ssh"; readonly host: string; readonly port: number; readonly user: string };
+  | {
+      readonly kind: "ssh";
+      readonly host: string;
+      readonly port: number;
+      readonly user: string;
+      /** Extra `ssh` options for Docker's ssh:// connection (key file, known-hosts file): it does not use the secret key. */
+      readonly sshOptions: readonly string[];
+    };
 
 export interface Sysctl {
   /** Always 1: Redis' background save forks, and a fork may not be refused. */
@@ -23,6 +30,8 @@ export interface HostConfig {
   readonly swapFile: number;
   /** Local target only: every kit container under one parent cgroup of `memory`. */
   readonly emulate: boolean;
+  /** Render /etc/docker/daemon.json and restart the engine when it changed (default: ssh yes, local never). */
+  readonly manageDaemonJson: boolean;
 }
 
 export type Persistence = "none" | "rdb" | "aof";

@@ -169,7 +169,17 @@ describe("parseConfig defaults", () => {
 
   it("defaults an ssh connection to port 22 and root", () => {
     const c = parseConfig(withKey("host.connection", { kind: "ssh", host: "203.0.113.10" }));
-    assert.deepEqual(c.host.connection, { kind: "ssh", host: "203.0.113.10", port: 22, user: "root" });
+    assert.deepEqual(c.host.connection, { kind: "ssh", host: "203.0.113.10", port: 22, user: "root", sshOptions: [] });
+  });
+
+  it("manages daemon.json on an ssh host by default, never on the local target; keeps the ssh options", () => {
+    assert.equal(parseConfig(minimal).host.manageDaemonJson, false);
+    const ssh = { kind: "ssh", host: "203.0.113.10", sshOptions: ["-i", "~/.ssh/vps"] };
+    const c = parseConfig(withKey("host.connection", ssh));
+    assert.equal(c.host.manageDaemonJson, true);
+    assert.deepEqual(c.host.connection.kind === "ssh" && c.host.connection.sshOptions, ["-i", "~/.ssh/vps"]);
+    const external = { ...minimal, host: { ...minimal.host, connection: ssh, manageDaemonJson: false } };
+    assert.equal(parseConfig(external).host.manageDaemonJson, false);
   });
 
   it("raises the somaxconn default with a larger tcpBacklog", () => {
@@ -335,6 +345,20 @@ describe("parseConfig refusals name the key, the value and what is accepted", ()
       "host.connection.kind",
       "telnet",
       /\{kind: "local"\} or \{kind: "ssh"/,
+    ));
+  it("ssh options not a list of words", () =>
+    assertRefused(
+      withKey("host.connection", { kind: "ssh", host: "203.0.113.10", sshOptions: "-i ~/.ssh/vps" }),
+      "host.connection.sshOptions",
+      "-i ~/.ssh/vps",
+      /a list of ssh option words/,
+    ));
+  it("daemon.json managed on the local target", () =>
+    assertRefused(
+      withKey("host.manageDaemonJson", true),
+      "host.manageDaemonJson",
+      true,
+      /local target shares this machine's Docker engine.*use an ssh connection/,
     ));
   it("solo with concurrency 4", () => {
     const raw = { ...minimal, workers: [{ ...pool, pool: "solo", concurrency: 4 }] };

@@ -30,7 +30,7 @@ function hostConfig(host: Record<string, unknown>): HostConfig {
   return parseConfig({ host: { memory: "2GiB", cpus: 2, ...host }, workers: [pool] }).host;
 }
 
-const ssh = { kind: "ssh", host: "203.0.113.10", port: 22, user: "root" };
+const ssh = { kind: "ssh", host: "203.0.113.10", port: 22, user: "root", sshOptions: [] };
 const docker = { manage: true, configFile: "/etc/docker/daemon.json", restart: "auto" } as const;
 const input = (host: Record<string, unknown>, extra: Partial<HostRenderInput> = {}): HostRenderInput => ({
   stack: "prod",
@@ -126,7 +126,7 @@ describe("host steps", () => {
   });
 
   it("parse as POSIX sh (dash) and bash, also wrapped in sudo for a non-root user", () => {
-    const user = { kind: "ssh", host: "vps", port: 22, user: "deploy" } as const;
+    const user = { kind: "ssh", host: "vps", port: 22, user: "deploy", sshOptions: [] } as const;
     for (const step of [...sshSteps, ...localSteps]) {
       for (const script of [step.create, step.delete].filter((s): s is string => s !== undefined)) {
         for (const text of [script, asRoot(script, user)]) {

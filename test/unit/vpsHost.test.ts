@@ -32,7 +32,7 @@ pulumi.runtime.setMocks(
 const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };
 const stackConfig = (host: Record<string, unknown>): QueuekitConfig =>
   parseConfig({ host: { memory: "2GiB", cpus: 2, ...host }, workers: [pool] });
-const ssh = { kind: "ssh", host: "203.0.113.10", port: 2222, user: "root" };
+const ssh = { kind: "ssh", host: "203.0.113.10", port: 2222, user: "root", sshOptions: [] };
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n";
 
 const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
