@@ -1,7 +1,8 @@
 // queuekit: config → plan → render → components. Bad config throws here, before any resource exists.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { RedisBroker } from "./components/redisBroker";
+import { Monitoring } from "./components/monitoring";
+import { REDIS_ALIAS, RedisBroker } from "./components/redisBroker";
 import { kitLabels } from "./components/common";
 import { VpsHost } from "./components/vpsHost";
 import { WorkerPool } from "./components/workerPool";
@@ -10,6 +11,7 @@ import { readStackConfig } from "./config/pulumi";
 import type { Connection } from "./config/types";
 import { PlanError } from "./plan/errors";
 import { planMemory } from "./plan/planner";
+import { renderAlertRules } from "./render/monitoring";
 import { renderRedisConf } from "./render/redisConf";
 
 const stack = pulumi.getStack();
@@ -68,6 +70,31 @@ const workers = config.workers.map(
     ),
 );
 
+const queues = config.workers.flatMap((pool) => pool.queues);
+const monitoring =
+  plan.monitoring &&
+  new Monitoring(
+    "monitoring",
+    {
+      stack,
+      config: config.monitoring,
+      plan: plan.monitoring,
+      network,
+      redisAddress: `redis://${REDIS_ALIAS}:${config.redis.port}`,
+      redisPassword,
+      queues,
+      alertRules: renderAlertRules({
+        stack,
+        monitoring: config.monitoring,
+        queues,
+        maxmemoryBytes: plan.redis.maxmemory.bytes,
+        redisLimitBytes: plan.redis.limit.bytes,
+      }),
+      cgroupParent: host.cgroupParent,
+    },
+    { providers: { docker: engine }, dependsOn: [host.ready, redis] },
+  );
+
 /** The whole memory budget, as planned (bytes). */
 export const memoryPlan = plan;
 export const redisUrl = redis.url;
@@ -75,6 +102,9 @@ export const redisMaxmemory = redis.maxmemoryBytes;
 export const redisContainer = redis.container.name;
 export const workerContainers = workers.flatMap((w) => w.containers.map((c) => c.name));
 export const workerNodes = workers.flatMap((w) => w.nodeNames);
+/** Prometheus scrape URL of the Redis exporter, and alert rules to load there (monitoring.enabled only). */
+export const metricsUrl = monitoring?.metricsUrl;
+export const alertRules = monitoring?.alertRules;
 
 // A bad config or a plan that does not fit is reported as its message alone (RunError: no stack trace).
 function configAndPlan() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the local images from Debian packages (no registry needed): debootstrap a rootfs once,
-# `docker import` it as the Redis and Celery images, then build the demo app on top.
+# `docker import` it as the Redis, Celery and Redis-exporter images, then build the demo app on top.
 # Each image carries a label with the hash of its recipe and is rebuilt only when that changes.
 set -euo pipefail
 
@@ -92,5 +92,6 @@ build_demo() {
 t0=$SECONDS
 import_image "$repo/images/redis/image.env"
 import_image "$repo/images/celery/image.env"
+import_image "$repo/images/exporter/image.env"
 build_demo
 log "images ready in $((SECONDS - t0))s"

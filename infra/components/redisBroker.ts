@@ -20,6 +20,8 @@ export interface RedisBrokerArgs {
 }
 
 const confPath = "/usr/local/etc/redis/redis.conf";
+/** Redis' name on the stack's Docker network. */
+export const REDIS_ALIAS = "redis";
 
 /** Redis as the Celery broker: hard memory limit, tuned redis.conf, private network, health-checked. */
 export class RedisBroker extends pulumi.ComponentResource {
@@ -61,7 +63,7 @@ export class RedisBroker extends pulumi.ComponentResource {
         restart: "unless-stopped",
         uploads: [{ file: confPath, content: pulumi.secret(args.redisConf) }],
         volumes: [{ volumeName: this.volume.name, containerPath: "/data" }],
-        networksAdvanced: [{ name: args.network.name, aliases: ["redis"] }],
+        networksAdvanced: [{ name: args.network.name, aliases: [REDIS_ALIAS] }],
         ports: args.publishOn ? [{ internal: args.port, external: args.port, ip: args.publishOn }] : [],
         // The password is read from the mounted config so it never shows in `docker inspect`.
         healthcheck: {
@@ -83,8 +85,8 @@ export class RedisBroker extends pulumi.ComponentResource {
       { parent: this, deleteBeforeReplace: true },
     );
 
-    this.hostName = pulumi.output("redis");
-    this.url = pulumi.secret(pulumi.interpolate`redis://:${args.password}@redis:${args.port}/0`);
+    this.hostName = pulumi.output(REDIS_ALIAS);
+    this.url = pulumi.secret(pulumi.interpolate`redis://:${args.password}@${REDIS_ALIAS}:${args.port}/0`);
     this.maxmemoryBytes = pulumi.output(plan.maxmemory.bytes);
     this.registerOutputs({ ...summary, url: this.url, container: this.container.name });
   }

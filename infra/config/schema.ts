@@ -154,6 +154,13 @@ const host = strict("host", {
   manageDaemonJson: bool().optional(),
 });
 
+// Where a port may be published: "none", loopback, or a private address (never all interfaces, never public).
+const bindAddress = (what: string) =>
+  z.unknown().transform((value, ctx) => {
+    const problem = bindProblem(value, what);
+    return problem === undefined ? (value as string) : reject(ctx, problem);
+  });
+
 const POLICIES = [
   "noeviction",
   "volatile-lru",
@@ -171,13 +178,7 @@ const redis = strict("redis", {
       ? "evicts queued tasks: Celery's queue lists carry no TTL, so an allkeys-* policy deletes them when memory is full"
       : undefined,
   ).default("noeviction"),
-  bind: z
-    .unknown()
-    .transform((value, ctx) => {
-      const problem = bindProblem(value);
-      return problem === undefined ? (value as string) : reject(ctx, problem);
-    })
-    .default("none"),
+  bind: bindAddress("Redis").default("none"),
   port: int(1, 65535).default(6379),
   tcpBacklog: int(1, 65535).default(511),
   // Official images bundle Redis' jemalloc; distribution builds (e.g. Debian's) refuse `activedefrag yes`.
@@ -303,6 +304,13 @@ function resolvePool(p: z.output<typeof workerPoolFields>, ctx: Ctx): WorkerPool
 const monitoring = strict("monitoring", {
   enabled: bool().default(false),
   memory: size(16 * MiB).default(64 * MiB),
+  // The alpine variant: it has wget for the healthcheck (the plain image is FROM scratch).
+  image: text('an image reference, e.g. "oliver006/redis_exporter:v1.45.0-alpine"').default(
+    "oliver006/redis_exporter:v1.45.0-alpine",
+  ),
+  bind: bindAddress("Redis' metrics (keys, clients, config)").default("127.0.0.1"),
+  port: int(1, 65535).default(9121),
+  queueBacklogAlert: int(1, 100_000_000).default(10_000),
 });
 
 export const PRESET_NAMES = ["1GiB", "2GiB", "4GiB", "8GiB"] as const;

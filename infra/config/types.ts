@@ -96,7 +96,14 @@ export type WorkerPoolConfig = PreforkPoolConfig | InProcessPoolConfig;
 
 export interface MonitoringConfig {
   readonly enabled: boolean;
+  /** Container limit of the Redis exporter, in bytes. */
   readonly memory: number;
+  readonly image: string;
+  /** Host address the metrics port is published on, or "none" (the Docker network only). */
+  readonly bind: string;
+  readonly port: number;
+  /** Messages waiting in one queue above which the QueueBacklog alert fires. */
+  readonly queueBacklogAlert: number;
 }
 
 export interface QueuekitConfig {

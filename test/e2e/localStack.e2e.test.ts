@@ -13,8 +13,13 @@ const MiB = 2 ** 20;
 describe("local stack, end to end", () => {
   let stack: TestStack;
   let outputs: {
-    memoryPlan: { redis: { limit: { bytes: number }; maxmemory: { bytes: number } } };
+    memoryPlan: {
+      redis: { limit: { bytes: number }; maxmemory: { bytes: number } };
+      monitoring: { limit: { bytes: number } };
+    };
     redisContainer: string;
+    metricsUrl: string;
+    alertRules: string;
   };
 
   let overcommitBefore: string;
@@ -24,7 +29,7 @@ describe("local stack, end to end", () => {
     console.log(`# pulumi CLI: ${ok("pulumi version").stdout.trim()}`);
     // Same config as `npm run up`, on another loopback port so both can run at once.
     stack = new TestStack(`e2e-local-${process.pid}`, "Pulumi.local.yaml", (yaml) =>
-      yaml.replace("port: 16379", "port: 26379"),
+      yaml.replace("port: 16379", "port: 26379").replace("port: 19121", "port: 29121"),
     );
   });
   after(() => stack?.dispose());
@@ -56,6 +61,29 @@ describe("local stack, end to end", () => {
     assert.equal(parent, `/queuekit-${stack.name}`);
     assert.equal(Number(sysfs(`/sys/fs/cgroup/memory${parent}/memory.limit_in_bytes`)), 2 * 1024 * MiB);
     assert.doesNotMatch(docker(`logs ${outputs.redisContainer} 2>&1`), /overcommit|transparent huge pages/i);
+  });
+
+  it("the Redis exporter runs within its planned limit and reports Redis' maxmemory and the queue's length", async () => {
+    const monitor = `qk-${stack.name}-monitoring`;
+    const c = inspect<{ HostConfig: { Memory: number; MemorySwap: number }; Config: { Env: string[]; Cmd: string[] } }>(
+      monitor,
+    );
+    const planned = outputs.memoryPlan.monitoring.limit.bytes;
+    assert.deepEqual([c.HostConfig.Memory, c.HostConfig.MemorySwap], [planned, planned]);
+    const password = docker(
+      `exec ${outputs.redisContainer} sed -n 's/^requirepass //p' /usr/local/etc/redis/redis.conf`,
+    );
+    assert.ok(password.length > 0 && !JSON.stringify(c.Config).includes(password), "no password in env or argv");
+    assert.equal(outputs.metricsUrl, "http://127.0.0.1:29121/metrics");
+    const metrics = await (await fetch(outputs.metricsUrl)).text();
+    const value = (name: string): number | undefined => {
+      const line = metrics.split("\n").find((l) => l.startsWith(`${name} `));
+      return line === undefined ? undefined : Number(line.split(" ")[1]);
+    };
+    assert.equal(value("redis_up"), 1, "the exporter authenticated to Redis");
+    assert.equal(value("redis_memory_max_bytes"), outputs.memoryPlan.redis.maxmemory.bytes);
+    assert.equal(value('redis_key_size{db="db0",key="celery"}'), 0, "the queue, empty");
+    assert.match(outputs.alertRules, /alert: QueuekitRedisRefusingWrites/);
   });
 
   it("a second pulumi up reports no changes", () => {

@@ -38,6 +38,7 @@ describe("redis broker, end to end", () => {
   const setPolicy = (policy: string) => (yaml: string) =>
     yaml
       .replace("port: 16379", `port: ${PORT}`)
+      .replace("port: 19121", `port: ${PORT + 10000}`) // the exporter, beside a running `npm run up`
       .replace("bind: 127.0.0.1", `bind: 127.0.0.1\n    memory: 64MiB\n    maxmemoryPolicy: ${policy}`);
   const deploy = () => {
     const up = stack.pulumi("up --yes --skip-preview");

@@ -60,7 +60,9 @@ describe("the kit over SSH: host prepared, then Redis and workers through Docker
           sshClientLog(),
         ],
       };
-      doc.config["queuekit:redis"]!["port"] = 36379; // beside `npm run up`'s 16379 and the local e2e's 26379
+      // Beside `npm run up`'s ports (16379, 19121) and the local e2e's (26379, 29121).
+      doc.config["queuekit:redis"]!["port"] = 36379;
+      doc.config["queuekit:monitoring"]!["port"] = 39121;
       return stringify(doc);
     });
     const key = stack.pulumi(`config set --secret queuekit:sshPrivateKey < ${sshd.privateKeyPath}`);

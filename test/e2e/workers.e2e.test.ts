@@ -44,6 +44,7 @@ describe("celery worker pool, end to end", () => {
     stack = new TestStack(`e2e-workers-${process.pid}`, "Pulumi.local.yaml", (yaml) =>
       yaml
         .replace("port: 16379", `port: ${PORT}`)
+        .replace("port: 19121", `port: ${PORT + 10000}`) // the exporter, beside a running `npm run up`
         .concat(
           [
             "  queuekit:workers:",

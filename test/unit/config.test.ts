@@ -360,6 +360,15 @@ describe("parseConfig refusals name the key, the value and what is accepted", ()
       true,
       /local target shares this machine's Docker engine.*use an ssh connection/,
     ));
+  it("metrics published on every interface", () =>
+    assertRefused(
+      withKey("monitoring.bind", "0.0.0.0"),
+      "monitoring.bind",
+      "0.0.0.0",
+      /publishes Redis' metrics \(keys, clients, config\) on every interface/,
+    ));
+  it("queue backlog alert of zero", () =>
+    assertRefused(withKey("monitoring.queueBacklogAlert", 0), "monitoring.queueBacklogAlert", 0, /from 1 to/));
   it("solo with concurrency 4", () => {
     const raw = { ...minimal, workers: [{ ...pool, pool: "solo", concurrency: 4 }] };
     assertRefused(raw, "workers[0].concurrency", 4, /one task at a time/);

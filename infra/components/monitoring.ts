@@ -1,0 +1,76 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { MonitoringConfig } from "../config/types";
+import type { ContainerMemory } from "../plan/types";
+import { EXPORTER_PASSWORD_FILE, EXPORTER_PORT, exporterArgs, exporterPasswordFile } from "../render/monitoring";
+import { kitLabels, rotatedLogs } from "./common";
+
+export interface MonitoringArgs {
+  readonly stack: string;
+  readonly config: MonitoringConfig;
+  /** The exporter's limit and memorySwap (== limit), as planned. */
+  readonly plan: ContainerMemory;
+  readonly network: docker.Network;
+  /** Redis on the stack network, e.g. redis://redis:6379 (no password). */
+  readonly redisAddress: string;
+  readonly redisPassword: pulumi.Input<string>;
+  readonly queues: readonly string[];
+  /** Rendered alert rules (render/monitoring.ts), exported for the user's Prometheus. */
+  readonly alertRules: string;
+  readonly cgroupParent?: string;
+}
+
+/** A Prometheus Redis exporter: memory, clients, OOM refusals and the length of every Celery queue. */
+export class Monitoring extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  /** Where Prometheus scrapes, or undefined when the port is not published. */
+  public readonly metricsUrl?: string;
+  public readonly alertRules: string;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { config, plan } = args;
+    // What the policy pack reads: plain sizes and where the metrics are published (never the password).
+    const summary = { memoryBytes: plan.limit.bytes, publishOn: config.bind === "none" ? undefined : config.bind };
+    super("queuekit:monitoring:Monitoring", name, summary, opts);
+
+    this.container = new docker.Container(
+      name,
+      {
+        name: `qk-${args.stack}-monitoring`,
+        image: config.image,
+        command: exporterArgs({ redisUrl: args.redisAddress, queues: args.queues }),
+        memory: plan.limit.mib,
+        memorySwap: plan.memorySwap.mib,
+        restart: "unless-stopped",
+        uploads: [
+          {
+            file: EXPORTER_PASSWORD_FILE,
+            content: pulumi.secret(
+              pulumi.output(args.redisPassword).apply((p) => exporterPasswordFile(args.redisAddress, p)),
+            ),
+          },
+        ],
+        networksAdvanced: [{ name: args.network.name }],
+        ports: summary.publishOn ? [{ internal: EXPORTER_PORT, external: config.port, ip: summary.publishOn }] : [],
+        healthcheck: {
+          tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${EXPORTER_PORT}/health`],
+          interval: "10s",
+          timeout: "3s",
+          retries: 3,
+          startPeriod: "5s",
+        },
+        labels: kitLabels(args.stack, "monitoring"),
+        cgroupParent: args.cgroupParent,
+        ...rotatedLogs,
+        wait: true,
+        waitTimeout: 60,
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
+
+    const host = summary.publishOn?.includes(":") ? `[${summary.publishOn}]` : summary.publishOn; // IPv6 in a URL
+    this.metricsUrl = host ? `http://${host}:${config.port}/metrics` : undefined;
+    this.alertRules = args.alertRules;
+    this.registerOutputs({ ...summary, container: this.container.name, metricsUrl: this.metricsUrl });
+  }
+}
