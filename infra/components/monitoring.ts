@@ -54,7 +54,8 @@ export class Monitoring extends pulumi.ComponentResource {
         ports: summary.publishOn ? [{ internal: EXPORTER_PORT, external: config.port, ip: summary.publishOn }] : [],
         healthcheck: {
           tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${EXPORTER_PORT}/health`],
-          interval: "10s",
+          // Docker 20.10 runs the first check only after one interval, and `up` waits for it: keep it short.
+          interval: "3s",
           timeout: "3s",
           retries: 3,
           startPeriod: "5s",
