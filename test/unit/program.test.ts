@@ -5,26 +5,9 @@ import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig } from "../../infra/config/parse";
 import { planMemory } from "../../infra/plan/planner";
+import { type Registered, recordResources } from "./mocks";
 
-interface Registered {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, unknown>;
-}
-const registered: Registered[] = [];
-
-pulumi.runtime.setMocks(
-  {
-    newResource: (args) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-      return { id: `${args.name}-id`, state: { ...args.inputs, stdout: "", stderr: "" } };
-    },
-    call: (args) => args.inputs,
-  },
-  "queuekit",
-  "prod",
-  false,
-);
+const registered = recordResources("prod");
 
 const PASSWORD = "pw-under-test-7f3a";
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nkey-under-test-91c2\n-----END OPENSSH PRIVATE KEY-----\n";

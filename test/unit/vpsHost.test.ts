@@ -8,26 +8,9 @@ import { parseConfig } from "../../infra/config/parse";
 import type { QueuekitConfig } from "../../infra/config/types";
 import { planMemory } from "../../infra/plan/planner";
 import { renderHostSteps } from "../../infra/render/host";
+import { recordResources } from "./mocks";
 
-interface Registered {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, unknown>;
-}
-const registered: Registered[] = [];
-
-pulumi.runtime.setMocks(
-  {
-    newResource: (args) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-      return { id: `${args.name}-id`, state: { ...args.inputs, stdout: "", stderr: "" } };
-    },
-    call: (args) => args.inputs,
-  },
-  "queuekit",
-  "test",
-  false,
-);
+const registered = recordResources("test");
 
 const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };
 const stackConfig = (host: Record<string, unknown>): QueuekitConfig =>
