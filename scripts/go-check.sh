@@ -10,6 +10,12 @@ if ! command -v go >/dev/null; then
 fi
 # The same module settings as the toolchain build: the committed go.sum pins the whole graph.
 export GOFLAGS="-mod=readonly -buildvcs=false" GOTOOLCHAIN=local GONOSUMDB=github.com/pulumi
+# Their modules come with the toolchain build; where pulumi came from PATH, do not download 2 GiB just to check.
+if ! GOPROXY=off go list -test -deps ./... >/dev/null 2>&1; then
+  [ "${CI:-}" != true ] || { echo "[go-check] error: the providers' modules are not in the module cache (run scripts/toolchain.sh)" >&2; exit 1; }
+  echo "[go-check] the providers' modules are not in the module cache (pulumi came from PATH): not checked" >&2
+  exit 0
+fi
 case $mode in
   lint)
     unformatted=$(gofmt -l .)
