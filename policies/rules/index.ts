@@ -13,6 +13,7 @@ import { hostMemoryBudget } from "./hostMemoryBudget";
 import { hostOvercommitForRedis } from "./hostOvercommitForRedis";
 import { hostThpForRedis } from "./hostThpForRedis";
 import { memoryReservationBelowLimit } from "./memoryReservationBelowLimit";
+import { metricsNotPublic } from "./metricsNotPublic";
 import { noExtremeOomScoreAdj } from "./noExtremeOomScoreAdj";
 import { noOomKillDisable } from "./noOomKillDisable";
 import { redisBrokerEvictionSafe } from "./redisBrokerEvictionSafe";
@@ -32,6 +33,7 @@ export const rules = [
   redisMaxmemoryWithinContainer,
   redisBrokerEvictionSafe,
   redisNotPublic,
+  metricsNotPublic,
   hostOvercommitForRedis,
   hostThpForRedis,
   hostMemoryBudget,
@@ -62,6 +64,7 @@ export {
   hostOvercommitForRedis,
   hostThpForRedis,
   memoryReservationBelowLimit,
+  metricsNotPublic,
   noExtremeOomScoreAdj,
   noOomKillDisable,
   redisBrokerEvictionSafe,

@@ -1,10 +1,9 @@
+import { reportPublicExposure } from "../lib/exposure";
 import { redisServersOf } from "../lib/kit";
 import { setting } from "../lib/redisModel";
 import { resourceRule, reportedUnknown } from "../lib/rule";
 import { REDIS_TYPES } from "../lib/subjects";
 import { isKnown } from "../lib/values";
-
-const WILDCARDS = new Set(["", "0.0.0.0", "::", "[::]", "*"]);
 
 export const redisNotPublic = resourceRule<{ requireAuth: boolean; allowedHostIps: string[] }>(
   {
@@ -36,31 +35,9 @@ export const redisNotPublic = resourceRule<{ requireAuth: boolean; allowedHostIp
   async (r, ctx) => {
     const { requireAuth, allowedHostIps } = ctx.config;
     for (const redis of await redisServersOf(r)) {
-      const at = redis.origin;
-      if (reportedUnknown(ctx, redis.networkMode, `${at}: the network mode`)) continue;
-      if (redis.networkMode === "host")
-        ctx.violation(`${at}: runs with host networking, so Redis listens on every interface of the host.`);
-      if (reportedUnknown(ctx, redis.publishAll, `${at}: publish-all`)) continue;
-      if (redis.publishAll === true)
-        ctx.violation(`${at}: publishes all exposed ports (-P) on every host interface, Redis' included.`);
-      if (reportedUnknown(ctx, redis.ports, `${at}: the published ports`)) continue;
-      for (const p of redis.ports ?? []) {
-        if (p.everywhere) {
-          ctx.violation(
-            `${at}: publishes port ${String(p.hostPort ?? p.containerPort)} through the Swarm ingress, on every node's every interface.`,
-          );
-          continue;
-        }
-        if (reportedUnknown(ctx, p.hostIp, `${at}: the address a port is published on`)) continue;
-        const ip = (p.hostIp ?? "").trim();
-        if (WILDCARDS.has(ip))
-          ctx.violation(
-            `${at}: publishes port ${isKnown(p.hostPort) ? p.hostPort : isKnown(p.containerPort) ? p.containerPort : "?"} on ${ip || "all interfaces (no address given)"}.`,
-          );
-        else if (!isPrivate(ip) && !allowedHostIps.includes(ip))
-          ctx.violation(`${at}: publishes Redis on ${ip}, a public address.`);
-      }
+      if (reportPublicExposure(ctx, redis, { name: "Redis", possessive: "Redis'" }, allowedHostIps)) continue;
       if (!requireAuth) continue;
+      const at = redis.origin;
       const auth = setting(redis, "auth");
       const aclfile = setting(redis, "aclfile");
       if (reportedUnknown(ctx, auth, `${at}: requirepass`)) continue;
@@ -71,20 +48,3 @@ export const redisNotPublic = resourceRule<{ requireAuth: boolean; allowedHostIp
     }
   },
 );
-
-/** Loopback, RFC 1918, CGNAT, link-local, IPv6 loopback/ULA/link-local. */
-export function isPrivate(ip: string): boolean {
-  const v = ip.replace(/^\[|\]$/g, "").toLowerCase();
-  if (v === "localhost" || v === "::1" || /^f[cd][0-9a-f]{2}:/.test(v) || v.startsWith("fe80:")) return true;
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(v);
-  if (!m) return false;
-  const [a, b] = [Number(m[1]), Number(m[2])];
-  return (
-    a === 127 ||
-    a === 10 ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 100 && b >= 64 && b <= 127) ||
-    (a === 169 && b === 254)
-  );
-}

@@ -9,7 +9,7 @@ import { hostOfDockerUrl } from "../lib/hosts";
 import { parseRedisArgv, parseRedisConf, persistent } from "../lib/redis";
 import { parseScript, splitWords } from "../lib/shell";
 import { MiB, parseDockerSize, parseRedisSize } from "../lib/sizes";
-import { isPrivate } from "../rules/redisNotPublic";
+import { isPrivate } from "../lib/exposure";
 
 const argvs = (script: string): string[][] => readScript(script).invocations.map((i) => i.argv.map((w) => w.text));
 

@@ -1,6 +1,6 @@
 // End to end with the real Pulumi CLI: `pulumi preview --policy-pack policies` on the kit's default stack and on
 // the examples/policy-* stacks. Safe stacks must report no violation at all; each unsafe stack must fail
-// (non-zero exit) naming the rule it breaks. Prints how long each preview took, with and without the pack.
+// (non-zero exit) naming the rule it breaks; an advisory stack passes with a warning naming its rule. Prints how long each preview took, with and without the pack.
 //
 // The examples are copied to a temporary workspace (with a node_modules link to the repository's) and previewed
 // against a temporary file backend, so nothing in examples/ or .pulumi-state changes. The kit's default stack
@@ -146,6 +146,21 @@ describe("unsafe stacks fail, naming the rule", () => {
         p.violations.some(([level, r]) => level === "mandatory" && r === rule),
         `expected a mandatory ${rule} violation, got ${JSON.stringify(p.violations)}:\n${show(p)}`,
       );
+    });
+  }
+});
+
+/** Each advisory example and the advisory rule it warns about: the preview passes, naming the rule. */
+const ADVISORY: Record<string, string> = {
+  "policy-advisory-metrics-public": "metrics-not-public",
+};
+
+describe("advisory stacks pass with a warning naming the rule", () => {
+  for (const [name, rule] of Object.entries(ADVISORY)) {
+    it(`${name} → ${rule}`, () => {
+      const p = previewExample(name);
+      assert.equal(p.code, 0, `an advisory finding must not fail the preview:\n${show(p)}`);
+      assert.deepEqual(p.violations, [["advisory", rule]], show(p));
     });
   }
 });

@@ -17,6 +17,7 @@ import { noOomKillDisableCases } from "./noOomKillDisable";
 import { redisBrokerEvictionSafeCases } from "./redisBrokerEvictionSafe";
 import { redisMaxmemorySetCases } from "./redisMaxmemorySet";
 import { redisMaxmemoryWithinContainerCases } from "./redisMaxmemoryWithinContainer";
+import { metricsNotPublicCases } from "./metricsNotPublic";
 import { redisNotPublicCases } from "./redisNotPublic";
 import { settingsInspectableCases } from "./settingsInspectable";
 import { sshPrivateKeySecretCases } from "./sshPrivateKeySecret";
@@ -33,6 +34,7 @@ export const allCases: readonly RuleCases[] = [
   redisMaxmemoryWithinContainerCases,
   redisBrokerEvictionSafeCases,
   redisNotPublicCases,
+  metricsNotPublicCases,
   hostOvercommitForRedisCases,
   hostThpForRedisCases,
   hostMemoryBudgetCases,
