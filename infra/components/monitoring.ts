@@ -29,7 +29,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     const { config, plan } = args;
-    // What the policy pack reads: plain sizes and where the metrics are published (never the password).
+    // The component's inputs in the state: its size and where metrics are published (never the password).
     const summary = { memoryBytes: plan.limit.bytes, publishOn: config.bind === "none" ? undefined : config.bind };
     super("queuekit:monitoring:Monitoring", name, summary, opts);
 
