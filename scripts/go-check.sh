@@ -3,13 +3,14 @@
 # Without Go (a machine that uses `pulumi` and the official plugins from PATH) there is nothing of ours to check.
 set -euo pipefail
 mode=${1:?usage: go-check.sh lint|test}
-cd "$(dirname "${BASH_SOURCE[0]}")/../toolchain/providers"
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo/toolchain/providers"
 if ! command -v go >/dev/null; then
   echo "[go-check] go not on PATH: queuekit's provider plugins are not built here, so not checked" >&2
   exit 0
 fi
-# The same module settings as the toolchain build: the committed go.sum pins the whole graph.
-export GOFLAGS="-mod=readonly -buildvcs=false" GOTOOLCHAIN=local GONOSUMDB=github.com/pulumi
+# shellcheck source=go-env.sh
+source "$repo/scripts/go-env.sh" # the toolchain build's module settings
 # Their modules come with the toolchain build; where pulumi came from PATH, do not download 2 GiB just to check.
 if ! GOPROXY=off go list -test -deps ./... >/dev/null 2>&1; then
   [ "${CI:-}" != true ] || { echo "[go-check] error: the providers' modules are not in the module cache (run scripts/toolchain.sh)" >&2; exit 1; }

@@ -57,10 +57,8 @@ with_heartbeat() {
   log "  $what done in $((SECONDS - start))s"
 }
 
-go_env() {
-  # -mod=readonly: the committed go.sum pins the whole graph; the sum database is not needed for it.
-  export GOFLAGS="-mod=readonly -buildvcs=false" GOTOOLCHAIN=local GONOSUMDB=github.com/pulumi
-}
+# shellcheck source=go-env.sh
+go_env() { source "$repo/scripts/go-env.sh"; }
 
 # build_component NAME SRC_DIR KEY BUILD_FN: build once into $cache/NAME-KEY, atomically.
 build_component() {

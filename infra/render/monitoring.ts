@@ -48,7 +48,8 @@ const regexQuote = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\\\
 /** Prometheus alert rules for the stack, thresholds from its memory plan. */
 export function renderAlertRules(input: AlertRulesInput): string {
   const { monitoring } = input;
-  const target = monitoring.bind === "none" ? "its Docker network, port 9121" : `${monitoring.bind}:${monitoring.port}`;
+  const target =
+    monitoring.bind === "none" ? `its Docker network, port ${EXPORTER_PORT}` : `${monitoring.bind}:${monitoring.port}`;
   return fill(readTemplate("monitoring/alerts.yml.tmpl"), {
     stack: input.stack,
     target,

@@ -1,5 +1,6 @@
 // Redis settings from redis.conf text and `redis-server` argv (argv overrides the file, as in Redis).
 import { basename } from "./commandLine";
+import { withoutRegistry } from "./images";
 import { parseRedisSize } from "./sizes";
 
 export interface RedisSettings {
@@ -158,7 +159,7 @@ export const isRedisServer = (program: string): boolean => SERVERS.has(basename(
 
 /** Image names that run redis-server by default. */
 export const isRedisImage = (image: string): boolean =>
-  /(^|\/)(redis|valkey|redis-stack-server|redis-stack|keydb)(:|@|$)/i.test(image.replace(/^[^/]*\.[^/]*\//, ""));
+  /(^|\/)(redis|valkey|redis-stack-server|redis-stack|keydb)(:|@|$)/i.test(withoutRegistry(image));
 
 /** Parse redis-server's arguments (after the program name). */
 export function parseRedisArgv(args: readonly { text: string; dynamic: boolean }[]): RedisArgv {

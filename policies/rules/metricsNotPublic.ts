@@ -1,4 +1,6 @@
+import { basename } from "../lib/commandLine";
 import { reportPublicExposure } from "../lib/exposure";
+import { withoutRegistry } from "../lib/images";
 import { resourceRule } from "../lib/rule";
 import { CONTAINER_TYPES, containersOf, where } from "../lib/subjects";
 import { isKnown } from "../lib/values";
@@ -11,19 +13,14 @@ const WATCHERS: readonly [RegExp, string][] = [
   [/^flower$/i, "Flower (which can also revoke tasks and shut workers down)"],
 ];
 
-const imageName = (image: string): string =>
-  image
-    .replace(/^[^/]*\.[^/]*\//, "")
-    .replace(/[:@].*$/, "")
-    .split("/")
-    .pop() ?? "";
-const programName = (word: string): string => word.split("/").pop() ?? "";
+// "oliver006/redis_exporter:v1.45.0" → "redis_exporter".
+const imageName = (image: string): string => basename(withoutRegistry(image).replace(/[:@].*$/, ""));
 
 /** Which watcher a container runs, by image or argv (`flower` also as `celery … flower`); undefined: none. */
 function watcherOf(c: ContainerSpec): string | undefined {
   const names: string[] = [];
   if (isKnown(c.image) && c.image) names.push(imageName(c.image));
-  if (isKnown(c.argv) && c.argv) names.push(...c.argv.filter((a) => !a.dynamic).map((a) => programName(a.text)));
+  if (isKnown(c.argv) && c.argv) names.push(...c.argv.filter((a) => !a.dynamic).map((a) => basename(a.text)));
   for (const [pattern, label] of WATCHERS) if (names.some((n) => pattern.test(n))) return label;
   return undefined;
 }
