@@ -42,3 +42,38 @@ def record(token):
     """Append a token to a Redis list: lets tests count executions (exactly once or not)."""
     redis.Redis.from_url(app.conf.broker_url).rpush("queuekit:demo:executed", token)
     return token
+
+
+# Benchmark tasks (npm run bench:burst, npm run calibrate). Each run is counted in a ledger Redis outside the
+# measured stack, so lost and doubled tasks are counted without adding to the broker's memory.
+_ledgers = {}
+
+
+def _touch(mib):
+    block = bytearray(mib * 1024 * 1024)
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    return block
+
+
+def _count(ledger, token):
+    if ledger and token is not None:
+        if ledger not in _ledgers:
+            _ledgers[ledger] = redis.Redis.from_url(ledger)
+        _ledgers[ledger].hincrby("queuekit:ledger", token, 1)
+
+
+@app.task
+def light(token=None, ledger=None, mib=1):
+    """A short task: touch `mib` MiB and return at once."""
+    _touch(mib)
+    _count(ledger, token)
+
+
+@app.task
+def heavy(token=None, ledger=None, mib=150, hold_seconds=1.0):
+    """A memory-heavy task: touch `mib` MiB and hold it for `hold_seconds`."""
+    block = _touch(mib)
+    time.sleep(hold_seconds)
+    del block
+    _count(ledger, token)
