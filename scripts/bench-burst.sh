@@ -47,7 +47,7 @@ source scripts/env.sh
 run_id=$(printf '%s%04x' "$(date +%H%M%S)" $((RANDOM % 65536)))
 stack=bench-$run_id
 work=$(mktemp -d "${TMPDIR:-/tmp}/qk-bench-burst-XXXXXX")
-driver=(/usr/bin/python3 scripts/bench/burst.py --work "$work" --run-id "$run_id" --memory "$memory"
+driver=(/usr/bin/python3 -B scripts/bench/burst.py --work "$work" --run-id "$run_id" --memory "$memory"
   --memory-bytes "$memory_bytes" --scale "$scale" --bursts "$bursts" --drain-timeout "$drain_timeout"
   --started "$(date +%s)")
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -74,17 +74,24 @@ cleanup() {
   ids=$(docker ps -aq --filter "label=queuekit.bench=$run_id")
   [ -n "$ids" ] && docker rm -f -v $ids >/dev/null
   if [ "$kit_deployed" = 1 ]; then
-    log "pulumi destroy of the throw-away stack $stack"
-    kit_pulumi destroy --yes --skip-preview >"$work/destroy.log" 2>&1 || {
-      log "pulumi destroy failed (log below); removing what carries label queuekit.stack=$stack"
+    # In its own session: a second Ctrl-C must not cancel the destroy half-way (pulumi would stop at once).
+    local try destroyed=0
+    for try in 1 2; do
+      log "pulumi destroy of the throw-away stack $stack (try $try)"
+      if setsid -w pulumi destroy --yes --skip-preview --stack "$stack" --config-file "$stack_file" \
+        --non-interactive >"$work/destroy.log" 2>&1; then
+        destroyed=1
+        break
+      fi
       tail -20 "$work/destroy.log" >&2
-      ids=$(docker ps -aq --filter "label=queuekit.stack=$stack")
-      [ -n "$ids" ] && docker rm -f -v $ids >/dev/null
-      docker network rm "qk-$stack" >/dev/null 2>&1
-      docker volume rm "qk-$stack-redis-data" >/dev/null 2>&1
-      rmdir "/sys/fs/cgroup/memory/queuekit-$stack" 2>/dev/null
-    }
-    pulumi stack rm --yes --force --stack "$stack" --non-interactive >/dev/null 2>&1
+    done
+    if [ "$destroyed" = 1 ]; then
+      pulumi stack rm --yes --force --stack "$stack" --non-interactive >/dev/null 2>&1
+    else
+      rc=1
+      log "pulumi destroy failed twice: its state is kept in $work; to finish (it reverts the host steps too):"
+      log "  PULUMI_BACKEND_URL=file://$work/state PULUMI_CONFIG_PASSPHRASE=queuekit-bench-throwaway pulumi destroy --stack $stack --config-file $stack_file"
+    fi
   fi
   rm -f "$repo/Pulumi.$stack.yaml"
   docker network rm "qkb-$run_id" >/dev/null 2>&1

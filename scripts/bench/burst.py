@@ -11,6 +11,7 @@ Every container this file starts carries the label queuekit.bench=<run id>; the 
 Results accumulate in <work>/results.json between subcommands.
 """
 import argparse
+import datetime
 import importlib.util
 import json
 import math
@@ -358,6 +359,25 @@ def summarize(stack, sampler, t0, accepted, refused, completed, twice, outcome, 
     return out
 
 
+def receive_gaps(workers, since, until, threshold=0.5):
+    """Pauses of more than `threshold` s between two consecutive `Task … received` lines of a worker's main process
+    while a burst drains: with the queue non-empty, time in which the worker fetched nothing (poll gaps, or every
+    process busy with a heavy task)."""
+    gaps = []
+    for w in workers:
+        r = subprocess.run(["docker", "logs", "--since", f"{since:.3f}", "--until", f"{until:.3f}", w],
+                           capture_output=True, text=True)
+        times = []
+        for line in (r.stdout + r.stderr).splitlines():
+            if "/MainProcess] Task " in line and line.rstrip().endswith("received"):
+                try:
+                    times.append(datetime.datetime.strptime(line[1:24], "%Y-%m-%d %H:%M:%S,%f").timestamp())
+                except ValueError:
+                    pass
+        gaps += [b - a for a, b in zip(times, times[1:]) if b - a > threshold]
+    return {"count": len(gaps), "seconds": round(sum(gaps), 1), "max": round(max(gaps, default=0), 2)}
+
+
 def run_burst(stack, ledger, ledger_url, name, args):
     label = f"{stack.kind} {name}"
     prepare(stack, ledger)
@@ -365,7 +385,7 @@ def run_burst(stack, ledger, ledger_url, name, args):
     n_heavy = sum(1 for c in calls if c[0] == "demo.heavy")
     log(f"{label}: {len(calls) - n_heavy:,} light + {n_heavy} heavy tasks"
         f"{f' over {pace:g}s' if pace else ', as fast as the producer goes'}")
-    t0 = time.monotonic()
+    t0, wall0 = time.monotonic(), time.time()
     sampler = Sampler(stack, ledger, t0)
     sampler.start()
     accepted, refused = enqueue(stack, calls, pace, sampler, label, t0)
@@ -376,7 +396,8 @@ def run_burst(stack, ledger, ledger_url, name, args):
     completed, twice = settle_counts(ledger, accepted)
     light = sum(1 for c in calls if c[0] == "demo.light" and c[1]["token"] in set(accepted))
     r = summarize(stack, sampler, t0, accepted, refused, completed, twice, outcome,
-                  {"light": len(calls) - n_heavy, "heavy": n_heavy, "enqueueSeconds": round(t_enqueued, 1)})
+                  {"light": len(calls) - n_heavy, "heavy": n_heavy, "enqueueSeconds": round(t_enqueued, 1),
+                   "receiveGaps": receive_gaps(stack.workers, wall0, time.time())})
     r["lightPerSecond"] = round(light / r["drainSeconds"], 1) if r["drainSeconds"] else None
     log(f"{label}: {outcome}; {row_text(stack.kind, name, r)}")
     return r
@@ -438,7 +459,7 @@ def run_backlog(stack, ledger, ledger_url, args, attempts=None):
     t_enqueued = time.monotonic() - t0
     used1 = int(stack.broker.info("memory")["used_memory"])
     log(f"{label}: accepted {len(accepted):,}, refused {refused:,} in {t_enqueued:.1f}s; starting the workers")
-    t_start = time.monotonic()
+    t_start, wall_start = time.monotonic(), time.time()
     run("docker", "start", *stack.workers)
     outcome = drain(stack, sampler, len(accepted), t0, args.settle, args.drain_timeout, label)
     sampler.finish()
@@ -447,7 +468,7 @@ def run_backlog(stack, ledger, ledger_url, args, attempts=None):
         "light": attempts, "heavy": 0, "enqueueSeconds": round(t_enqueued, 1),
         "workersStartedAt": round(t_start - t0, 1), "bytesPerMessage": round(per_msg),
         "redisUsedBytes": used1, "maxmemoryBytes": stack.maxmemory, "plannedCapacity": stack.capacity,
-        "firstRefusal": first_refusal,
+        "firstRefusal": first_refusal, "receiveGaps": receive_gaps(stack.workers, wall_start, time.time()),
     })
     after = (sampler.last_progress or t_start) - (sampler.first_progress or t_start)
     r["lightPerSecond"] = round(completed / after, 1) if after > 0 else None
@@ -732,6 +753,10 @@ def cmd_report(args):
                              f"prefetch {p['prefetchMultiplier']}, limit {p['limitMiB']} MiB, queues "
                              f"{','.join(p.get('queues') or ['celery'])}{' — ' + p['why'] if p.get('why') else ''}")
             for burst, r in s.get("bursts", {}).items():
+                g = r.get("receiveGaps")
+                if g:
+                    lines.append(f"  {burst}: enqueued in {r['enqueueSeconds']} s; {g['count']:,} pauses > 0.5 s between "
+                                 f"two `received` of a worker, {g['seconds']:,} s in all, longest {g['max']} s")
                 if not r["outcome"].startswith("all"):
                     lines.append(f"  {burst}: drain ended: {r['outcome']}, {r.get('pendingAtEnd', 0):,} still queued "
                                  f"or reserved (not counted as lost)")
