@@ -61,16 +61,25 @@ const redis = new RedisBroker(
   { providers: { docker: engine }, dependsOn: [host.ready] },
 );
 
-const workers = config.workers.map(
-  (pool, i) =>
+// One component per planned pool: a measured app with light and heavy tasks gives two from one config pool.
+const workers = plan.workers.map(
+  (poolPlan) =>
     new WorkerPool(
-      `workers-${pool.name}`,
-      { stack, pool, plan: plan.workers[i], network, brokerUrl: redis.url, cgroupParent: host.cgroupParent },
+      `workers-${poolPlan.name}`,
+      {
+        stack,
+        pool: config.workers[poolPlan.source],
+        plan: poolPlan,
+        routes: plan.routes,
+        network,
+        brokerUrl: redis.url,
+        cgroupParent: host.cgroupParent,
+      },
       { providers: { docker: engine }, dependsOn: [host.ready, redis] },
     ),
 );
 
-const queues = config.workers.flatMap((pool) => pool.queues);
+const queues = plan.workers.flatMap((pool) => pool.queues);
 const monitoring =
   plan.monitoring &&
   new Monitoring(
@@ -103,6 +112,8 @@ export const redisMaxmemory = redis.maxmemoryBytes;
 export const redisContainer = redis.container.name;
 export const workerContainers = workers.flatMap((w) => w.containers.map((c) => c.name));
 export const workerNodes = workers.flatMap((w) => w.nodeNames);
+/** Celery task_routes of the stack: producers outside the kit's containers set it too, so heavy tasks reach their pool. */
+export const taskRoutes = plan.routes;
 /** Prometheus scrape URL of the Redis exporter, and alert rules to load there (monitoring.enabled only). */
 export const metricsUrl = monitoring?.metricsUrl;
 export const alertRules = monitoring?.alertRules;

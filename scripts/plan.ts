@@ -1,19 +1,20 @@
 // `npm run plan -- --stack local | --config file.yaml | --preset 2GiB`: print the memory plan as a
 // table and write its picture to out/plan-<name>.svg. Exits 1 with the reasons on a bad config.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, extname, join } from "node:path";
+import { basename, dirname, extname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../infra/config/errors";
 import { isRecord, parseConfig } from "../infra/config/parse";
 import { rawFromEntries } from "../infra/config/raw";
-import { PRESET_NAMES } from "../infra/config/schema";
+import { PRESET_NAMES, type PresetName } from "../infra/config/schema";
+import { PRESETS } from "../infra/plan/presets";
 import { PlanError } from "../infra/plan/errors";
 import { planMemory } from "../infra/plan/planner";
 import { renderPlanSvg } from "../infra/plan/svg";
 import { renderPlanTable } from "../infra/plan/table";
 
-const USAGE = `usage: npm run plan -- --stack <name> | --config <file.yaml|file.json> | --preset <${PRESET_NAMES.join("|")}>`;
+const USAGE = `usage: npm run plan -- --stack <name> | --config <file.yaml|file.json> | --preset <${PRESET_NAMES.join("|")}> [--profile <profiles/app.json>]`;
 
 class UsageError extends Error {}
 
@@ -21,13 +22,20 @@ interface Source {
   readonly name: string;
   readonly title: string;
   readonly raw: unknown;
+  /** Where the config's relative paths (profiles) are read from. */
+  readonly baseDir: string;
 }
 
 function optionsOf(argv: string[]) {
   try {
     return parseArgs({
       args: argv,
-      options: { stack: { type: "string" }, config: { type: "string" }, preset: { type: "string" } },
+      options: {
+        stack: { type: "string" },
+        config: { type: "string" },
+        preset: { type: "string" },
+        profile: { type: "string" },
+      },
     }).values;
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
@@ -35,14 +43,40 @@ function optionsOf(argv: string[]) {
 }
 
 function sourceOf(argv: string[]): Source {
-  const values = optionsOf(argv);
+  const { profile, ...values } = optionsOf(argv);
+  const source = sourceFrom(values);
+  return profile === undefined ? source : withProfile(source, profile);
+}
+
+// --profile: every pool of the config is sized from that measured profile (paths as given on the command line).
+function withProfile(source: Source, profile: string): Source {
+  const raw = isRecord(source.raw) ? source.raw : {};
+  const workers = Array.isArray(raw.workers) ? raw.workers : (presetWorkers(raw.preset) ?? []);
+  const file = relative(source.baseDir, join(process.cwd(), profile));
+  return {
+    ...source,
+    title: `${source.title}, profile ${profile}`,
+    raw: { ...raw, workers: workers.map((w) => (isRecord(w) ? { ...w, profile: file } : w)) },
+  };
+}
+
+const presetWorkers = (preset: unknown): unknown[] | undefined =>
+  PRESET_NAMES.some((name) => name === preset) ? [...(PRESETS[preset as PresetName].workers as unknown[])] : undefined;
+
+function sourceFrom(values: { stack?: string; config?: string; preset?: string }): Source {
   const given = Object.entries(values).filter(([, v]) => v !== undefined);
   if (given.length !== 1) throw new UsageError(`give exactly one of --stack, --config, --preset\n${USAGE}`);
   const [[option, value]] = given as [string, string][];
-  if (option === "preset") return { name: value, title: `preset ${value}`, raw: { preset: value } };
+  if (option === "preset")
+    return { name: value, title: `preset ${value}`, raw: { preset: value }, baseDir: process.cwd() };
   const file = option === "stack" ? `Pulumi.${value}.yaml` : value;
   const name = option === "stack" ? value : basename(file, extname(file));
-  return { name, title: `${option} ${value}`, raw: rawOf(readDocument(file)) };
+  return {
+    name,
+    title: `${option} ${value}`,
+    raw: rawOf(readDocument(file)),
+    baseDir: dirname(join(process.cwd(), file)),
+  };
 }
 
 function readDocument(file: string): unknown {
@@ -64,7 +98,7 @@ function rawOf(doc: unknown): unknown {
 function main(argv: string[]): number {
   try {
     const source = sourceOf(argv);
-    const plan = planMemory(parseConfig(source.raw));
+    const plan = planMemory(parseConfig(source.raw, source.baseDir));
     console.log(renderPlanTable(plan, source.title));
     mkdirSync("out", { recursive: true });
     const path = join("out", `plan-${source.name}.svg`);

@@ -10,6 +10,8 @@ export interface WorkerPoolArgs {
   readonly stack: string;
   readonly pool: WorkerPoolConfig;
   readonly plan: WorkerPoolPlan;
+  /** The stack's task_routes (task name → queue): every pool's app routes alike, so producers do too. */
+  readonly routes: Readonly<Record<string, string>>;
   readonly network: docker.Network;
   /** redis://… with the password (secret). */
   readonly brokerUrl: pulumi.Input<string>;
@@ -40,13 +42,15 @@ export class WorkerPool extends pulumi.ComponentResource {
     };
     super("queuekit:celery:WorkerPool", name, summary, opts);
     const celeryconfig = pulumi.secret(
-      pulumi.output(args.brokerUrl).apply((brokerUrl) => renderCeleryConfig({ stack, pool, plan, brokerUrl })),
+      pulumi
+        .output(args.brokerUrl)
+        .apply((brokerUrl) => renderCeleryConfig({ stack, pool, plan, brokerUrl, routes: args.routes })),
     );
 
     this.nodeNames = [];
     this.containers = Array.from({ length: plan.replicas }, (_, i) => {
-      const containerName = `qk-${stack}-worker-${pool.name}-${i}`;
-      const nodeName = `${pool.name}-${i}@${containerName}`;
+      const containerName = `qk-${stack}-worker-${plan.name}-${i}`;
+      const nodeName = `${plan.name}-${i}@${containerName}`;
       this.nodeNames.push(nodeName);
       return new docker.Container(
         `${name}-${i}`,
@@ -89,7 +93,7 @@ export class WorkerPool extends pulumi.ComponentResource {
           stopSignal: "SIGTERM",
           stopTimeout: stopTimeoutOf(pool),
           destroyGraceSeconds: stopTimeoutOf(pool),
-          labels: [...kitLabels(stack, "worker"), { label: "queuekit.pool", value: pool.name }],
+          labels: [...kitLabels(stack, "worker"), { label: "queuekit.pool", value: plan.name }],
           cgroupParent: args.cgroupParent,
           ...rotatedLogs,
         },

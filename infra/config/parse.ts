@@ -1,14 +1,17 @@
 import { PRESETS } from "../plan/presets";
 import { ConfigError, type ConfigIssue, keyPath } from "./errors";
-import { configSchema, PRESET_NAMES, type PresetName } from "./schema";
+import { configSchemaAt, PRESET_NAMES, type PresetName } from "./schema";
 import type { QueuekitConfig } from "./types";
 
 type Issue = { readonly path: readonly PropertyKey[]; readonly message: string; readonly keys?: readonly string[] };
 
-/** Validates the raw stack config (preset applied first); throws one ConfigError listing every problem. */
-export function parseConfig(raw: unknown): QueuekitConfig {
+/**
+ * Validates the raw stack config (preset applied first); throws one ConfigError listing every problem.
+ * `baseDir`: where relative file keys (a pool's profile) are read from.
+ */
+export function parseConfig(raw: unknown, baseDir: string = process.cwd()): QueuekitConfig {
   const input = withPreset(raw);
-  const result = configSchema.safeParse(input);
+  const result = configSchemaAt(baseDir).safeParse(input);
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.flatMap((issue) => toConfigIssues(issue, input)));
 }

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type ConfigIssue } from "./errors";
 import { parseConfig } from "./parse";
@@ -30,7 +32,8 @@ export function readStackConfig(cfg: pulumi.Config): StackConfig {
   }
   let config: QueuekitConfig | undefined;
   try {
-    config = parseConfig(rawFromEntries(entries, cfg.name));
+    // Relative paths in the config (profiles) are from the project directory, where Pulumi.<stack>.yaml is.
+    config = parseConfig(rawFromEntries(entries, cfg.name), projectDir(process.cwd()));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     issues.unshift(...error.issues);
@@ -45,6 +48,14 @@ export function readStackConfig(cfg: pulumi.Config): StackConfig {
   }
   if (config === undefined || redisPassword === undefined || issues.length) throw new ConfigError(issues);
   return { config, redisPassword, sshPrivateKey };
+}
+
+/** The nearest directory holding Pulumi.yaml: Pulumi runs the program from its `main` folder (dist/infra). */
+export function projectDir(from: string): string {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    if (path.dirname(dir) === dir) return from;
+  }
 }
 
 // Structured values reach the program as JSON text, plain ones as the bare string.

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { bindProblem } from "./bind";
+import { type AppProfile, readProfile } from "./profile";
 import type { MaxmemoryPolicy, PoolKind, QueuekitConfig, WorkerPoolConfig } from "./types";
 import { ceilMiB, floorMiB, formatSize, MiB, parseShare, parseSize, SHARE_FORM, SIZE_FORM } from "./units";
 
@@ -83,16 +84,6 @@ export const REDIS_MIN = 64 * MiB;
 
 /** Default host reserve: dockerd + containerd + shims + sshd/systemd (≈230 MiB RSS measured) and 1/16 of RAM for the kernel and page cache. */
 export const defaultReserve = (memory: number): number => ceilMiB(256 * MiB + memory / 16);
-
-export const POOL_DEFAULTS = {
-  perChildMemory: 128 * MiB,
-  parentMemory: 96 * MiB,
-  /** Per greenlet/thread: the working set of one I/O-bound task. */
-  perTaskMemory: 4 * MiB,
-  /** The solo pool runs its one task in the main process, sized like a prefork child. */
-  soloTaskMemory: 128 * MiB,
-  maxTasksPerChild: 200,
-} as const;
 
 const memoryOrShare = z.unknown().transform((value, ctx): { bytes: number } | { share: number } => {
   if (typeof value === "string" && value.trim().endsWith("%")) {
@@ -195,34 +186,47 @@ const concurrency = z
       : reject(ctx, '"auto" (the most that fit, capped by cpus) or a whole number from 1 to 10000'),
   );
 
-const workerPoolFields = strict("a worker pool", {
-  name: text(
-    'a DNS label: lowercase letters, digits and "-", at most 63, e.g. "default"',
-    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
-  ),
-  image: text('an image reference, e.g. "ghcr.io/acme/app:1.4"'),
-  app: text('the Celery app for "celery -A", e.g. "proj.celery"'),
-  queues: list(text('a queue name, e.g. "celery"'), 'queue name, e.g. ["celery"]'),
-  pool: oneOf(POOL_KINDS).default("prefork"),
-  concurrency: concurrency.optional(),
-  autoscale: strict("workers[].autoscale", { max: int(1, 1000), min: int(0, 1000) }).optional(),
-  perChildMemory: size(16 * MiB, " (a Python process alone is about 19 MiB)").optional(),
-  perTaskMemory: size(MiB).optional(),
-  parentMemory: size(32 * MiB, " (a Python process alone is about 19 MiB)").default(POOL_DEFAULTS.parentMemory),
-  maxTasksPerChild: int(1, 1_000_000).optional(),
-  prefetchMultiplier: int(1, 1000, " (0 would prefetch without limit and move a backlog into worker memory)").default(
-    1,
-  ),
-  replicas: int(1, 64).default(1),
-  // json: readable in Redis, no code on load; msgpack: about 5% smaller per queued message (measured).
-  serializer: oneOf(["json", "msgpack"] as const).default("json"),
-  softTimeLimit: int(1, 604800, " seconds").optional(),
-  timeLimit: int(1, 604800, " seconds").optional(),
-  allowSwap: bool().default(false),
-  swap: size(MiB).optional(),
-});
+// A profile path is read where the stack's files are: the Pulumi project directory, or beside a --config file.
+const profileAt = (baseDir: string) =>
+  z.unknown().transform((value, ctx): AppProfile => {
+    if (typeof value !== "string" || !/\S/.test(value))
+      return reject(ctx, 'expected the path of a profile written by npm run calibrate, e.g. "profiles/app.json"');
+    const read = readProfile(value, baseDir);
+    return read.ok ? read.profile : reject(ctx, read.reason);
+  });
 
-function resolvePool(p: z.output<typeof workerPoolFields>, ctx: Ctx): WorkerPoolConfig {
+const workerPoolFieldsAt = (baseDir: string) =>
+  strict("a worker pool", {
+    name: text(
+      'a DNS label: lowercase letters, digits and "-", at most 63, e.g. "default"',
+      /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    ),
+    image: text('an image reference, e.g. "ghcr.io/acme/app:1.4"'),
+    app: text('the Celery app for "celery -A", e.g. "proj.celery"'),
+    queues: list(text('a queue name, e.g. "celery"'), 'queue name, e.g. ["celery"]'),
+    pool: oneOf(POOL_KINDS).default("prefork"),
+    concurrency: concurrency.optional(),
+    autoscale: strict("workers[].autoscale", { max: int(1, 1000), min: int(0, 1000) }).optional(),
+    perChildMemory: size(16 * MiB, " (a Python process alone is about 19 MiB)").optional(),
+    perTaskMemory: size(MiB).optional(),
+    parentMemory: size(32 * MiB, " (a Python process alone is about 19 MiB)").optional(),
+    maxTasksPerChild: int(1, 1_000_000).optional(),
+    prefetchMultiplier: int(
+      1,
+      1000,
+      " (0 would prefetch without limit and move a backlog into worker memory)",
+    ).optional(),
+    replicas: int(1, 64).default(1),
+    // json: readable in Redis, no code on load; msgpack: about 5% smaller per queued message (measured).
+    serializer: oneOf(["json", "msgpack"] as const).default("json"),
+    softTimeLimit: int(1, 604800, " seconds").optional(),
+    timeLimit: int(1, 604800, " seconds").optional(),
+    allowSwap: bool().default(false),
+    swap: size(MiB).optional(),
+    profile: profileAt(baseDir).optional(),
+  });
+
+function resolvePool(p: z.output<ReturnType<typeof workerPoolFieldsAt>>, ctx: Ctx): WorkerPoolConfig {
   const problems: [PropertyKey[], string][] = [];
   if (p.pool === "prefork" && p.perTaskMemory !== undefined) {
     problems.push([
@@ -266,6 +270,18 @@ function resolvePool(p: z.output<typeof workerPoolFields>, ctx: Ctx): WorkerPool
         : "swap is used only with allowSwap: true — set it, or remove swap",
     ]);
   }
+  if (p.profile && (p.profile.image !== p.image || p.profile.app !== p.app)) {
+    problems.push([
+      ["profile"],
+      `measures app "${p.profile.app}" in image "${p.profile.image}", but this pool runs app "${p.app}" in image "${p.image}": run npm run calibrate for this image`,
+    ]);
+  }
+  if (p.profile && (p.perChildMemory !== undefined || p.perTaskMemory !== undefined)) {
+    problems.push([
+      [p.perChildMemory !== undefined ? "perChildMemory" : "perTaskMemory"],
+      "the profile measures what each task needs: remove this key, or remove profile to size the pool by hand",
+    ]);
+  }
   for (const [path, message] of problems) issue(ctx, message, path);
   if (problems.length) return z.NEVER;
 
@@ -274,8 +290,9 @@ function resolvePool(p: z.output<typeof workerPoolFields>, ctx: Ctx): WorkerPool
     image: p.image,
     app: p.app,
     queues: p.queues,
-    parentMemory: p.parentMemory,
-    prefetchMultiplier: p.prefetchMultiplier,
+    ...(p.parentMemory !== undefined && { parentMemory: p.parentMemory }),
+    ...(p.prefetchMultiplier !== undefined && { prefetchMultiplier: p.prefetchMultiplier }),
+    ...(p.profile && { profile: p.profile }),
     replicas: p.replicas,
     serializer: p.serializer,
     softTimeLimit: p.softTimeLimit,
@@ -288,8 +305,8 @@ function resolvePool(p: z.output<typeof workerPoolFields>, ctx: Ctx): WorkerPool
       pool: "prefork",
       concurrency: p.autoscale?.max ?? p.concurrency ?? "auto",
       autoscale: p.autoscale,
-      perChildMemory: p.perChildMemory ?? POOL_DEFAULTS.perChildMemory,
-      maxTasksPerChild: p.maxTasksPerChild ?? POOL_DEFAULTS.maxTasksPerChild,
+      ...(p.perChildMemory !== undefined && { perChildMemory: p.perChildMemory }),
+      ...(p.maxTasksPerChild !== undefined && { maxTasksPerChild: p.maxTasksPerChild }),
     };
   }
   const solo = p.pool === "solo";
@@ -297,7 +314,7 @@ function resolvePool(p: z.output<typeof workerPoolFields>, ctx: Ctx): WorkerPool
     ...common,
     pool: p.pool,
     concurrency: solo ? 1 : (p.concurrency ?? "auto"),
-    perTaskMemory: p.perTaskMemory ?? (solo ? POOL_DEFAULTS.soloTaskMemory : POOL_DEFAULTS.perTaskMemory),
+    ...(p.perTaskMemory !== undefined && { perTaskMemory: p.perTaskMemory }),
   };
 }
 
@@ -316,65 +333,67 @@ const monitoring = strict("monitoring", {
 export const PRESET_NAMES = ["1GiB", "2GiB", "4GiB", "8GiB"] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
-/** The whole stack config (namespace `queuekit`), defaults filled, sizes in bytes. */
-export const configSchema = strict("the queuekit config", {
-  preset: oneOf(PRESET_NAMES).optional(),
-  host,
-  redis: redis.prefault({}),
-  workers: list(workerPoolFields.transform(resolvePool), "worker pool"),
-  monitoring: monitoring.prefault({}),
-}).transform((c, ctx): QueuekitConfig => {
-  const redisMemory = "share" in c.redis.memory ? floorMiB(c.host.memory * c.redis.memory.share) : c.redis.memory.bytes;
-  if (redisMemory < REDIS_MIN) {
-    issue(
-      ctx,
-      `resolves to ${formatSize(redisMemory)} of host.memory; Redis needs at least ${formatSize(REDIS_MIN)} — raise the share or write a size`,
-      ["redis", "memory"],
-    );
-  }
-  // 4096 is the kernel default since Linux 5.4: never lower it.
-  const somaxconn = c.host.sysctl.somaxconn ?? Math.max(4096, c.redis.tcpBacklog);
-  if (somaxconn < c.redis.tcpBacklog) {
-    issue(
-      ctx,
-      `at least redis.tcpBacklog (${c.redis.tcpBacklog}): the kernel silently caps Redis' listen backlog at somaxconn`,
-      ["host", "sysctl", "somaxconn"],
-    );
-  }
-  const ssh = c.host.connection.kind === "ssh";
-  if (c.host.manageDaemonJson === true && !ssh) {
-    issue(
-      ctx,
-      "the local target shares this machine's Docker engine and leaves its daemon.json alone; remove the key, or use an ssh connection",
-      ["host", "manageDaemonJson"],
-    );
-  }
-  c.workers.forEach((w, i) => {
-    const first = c.workers.findIndex((other) => other.name === w.name);
-    if (first !== i)
-      issue(ctx, `already the name of workers[${first}]; pool names must be unique (they name containers)`, [
-        "workers",
-        i,
-        "name",
-      ]);
-    if (w.swap > 0 && c.host.swapFile === 0) {
+/** The whole stack config (namespace `queuekit`), defaults filled, sizes in bytes; profile paths from `baseDir`. */
+export const configSchemaAt = (baseDir: string) =>
+  strict("the queuekit config", {
+    preset: oneOf(PRESET_NAMES).optional(),
+    host,
+    redis: redis.prefault({}),
+    workers: list(workerPoolFieldsAt(baseDir).transform(resolvePool), "worker pool"),
+    monitoring: monitoring.prefault({}),
+  }).transform((c, ctx): QueuekitConfig => {
+    const redisMemory =
+      "share" in c.redis.memory ? floorMiB(c.host.memory * c.redis.memory.share) : c.redis.memory.bytes;
+    if (redisMemory < REDIS_MIN) {
       issue(
         ctx,
-        'host.swapFile is "none": there is no swap to allow — set host.swapFile, or remove allowSwap and swap',
-        ["workers", i, "swap"],
+        `resolves to ${formatSize(redisMemory)} of host.memory; Redis needs at least ${formatSize(REDIS_MIN)} — raise the share or write a size`,
+        ["redis", "memory"],
       );
     }
+    // 4096 is the kernel default since Linux 5.4: never lower it.
+    const somaxconn = c.host.sysctl.somaxconn ?? Math.max(4096, c.redis.tcpBacklog);
+    if (somaxconn < c.redis.tcpBacklog) {
+      issue(
+        ctx,
+        `at least redis.tcpBacklog (${c.redis.tcpBacklog}): the kernel silently caps Redis' listen backlog at somaxconn`,
+        ["host", "sysctl", "somaxconn"],
+      );
+    }
+    const ssh = c.host.connection.kind === "ssh";
+    if (c.host.manageDaemonJson === true && !ssh) {
+      issue(
+        ctx,
+        "the local target shares this machine's Docker engine and leaves its daemon.json alone; remove the key, or use an ssh connection",
+        ["host", "manageDaemonJson"],
+      );
+    }
+    c.workers.forEach((w, i) => {
+      const first = c.workers.findIndex((other) => other.name === w.name);
+      if (first !== i)
+        issue(ctx, `already the name of workers[${first}]; pool names must be unique (they name containers)`, [
+          "workers",
+          i,
+          "name",
+        ]);
+      if (w.swap > 0 && c.host.swapFile === 0) {
+        issue(
+          ctx,
+          'host.swapFile is "none": there is no swap to allow — set host.swapFile, or remove allowSwap and swap',
+          ["workers", i, "swap"],
+        );
+      }
+    });
+    return {
+      preset: c.preset,
+      host: {
+        ...c.host,
+        reserve: c.host.reserve ?? defaultReserve(c.host.memory),
+        manageDaemonJson: c.host.manageDaemonJson ?? ssh,
+        sysctl: { ...c.host.sysctl, somaxconn },
+      },
+      redis: { ...c.redis, memory: redisMemory },
+      workers: c.workers,
+      monitoring: c.monitoring,
+    };
   });
-  return {
-    preset: c.preset,
-    host: {
-      ...c.host,
-      reserve: c.host.reserve ?? defaultReserve(c.host.memory),
-      manageDaemonJson: c.host.manageDaemonJson ?? ssh,
-      sysctl: { ...c.host.sysctl, somaxconn },
-    },
-    redis: { ...c.redis, memory: redisMemory },
-    workers: c.workers,
-    monitoring: c.monitoring,
-  };
-});

@@ -1,4 +1,5 @@
-// The parsed stack config: every default filled in, every memory value in bytes.
+// The parsed stack config: every memory value in bytes. Sizes the planner decides are left out when not given.
+import type { AppProfile } from "./profile";
 
 export type Connection =
   | { readonly kind: "local" }
@@ -66,9 +67,12 @@ interface PoolCommon {
   readonly queues: readonly string[];
   /** Processes/greenlets/threads the memory is sized for; with autoscale, autoscale.max. */
   readonly concurrency: number | "auto";
-  /** The worker main process (consumer, pool supervisor). */
-  readonly parentMemory: number;
-  readonly prefetchMultiplier: number;
+  /** The worker main process (consumer, pool supervisor); absent: measured (profile) or the plan's default. */
+  readonly parentMemory?: number;
+  /** Absent: chosen by the plan from the measured task durations (profile), else 1. */
+  readonly prefetchMultiplier?: number;
+  /** The app measured by `npm run calibrate`: the plan sizes the pool from it instead of defaults. */
+  readonly profile?: AppProfile;
   readonly replicas: number;
   /** Task/result serializer of the rendered celeryconfig. */
   readonly serializer: "json" | "msgpack";
@@ -80,16 +84,17 @@ interface PoolCommon {
 
 export interface PreforkPoolConfig extends PoolCommon {
   readonly pool: "prefork";
-  /** Budget of one child process. */
-  readonly perChildMemory: number;
-  readonly maxTasksPerChild: number;
+  /** Budget of one child process; absent: measured (profile) or the plan's default. */
+  readonly perChildMemory?: number;
+  /** Absent: the plan's default (200), or from the measured task durations. */
+  readonly maxTasksPerChild?: number;
   readonly autoscale?: Autoscale;
 }
 
 export interface InProcessPoolConfig extends PoolCommon {
   readonly pool: InProcessPool;
-  /** Working memory of one task running inside the main process (greenlet, thread or solo). */
-  readonly perTaskMemory: number;
+  /** Working memory of one task running inside the main process (greenlet, thread or solo); absent: measured or default. */
+  readonly perTaskMemory?: number;
 }
 
 export type WorkerPoolConfig = PreforkPoolConfig | InProcessPoolConfig;

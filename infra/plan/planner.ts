@@ -1,8 +1,11 @@
-import type { PoolKind, QueuekitConfig, RedisConfig, WorkerPoolConfig } from "../config/types";
+import type { QueuekitConfig, RedisConfig, WorkerPoolConfig } from "../config/types";
 import { ceilMiB, floorMiB, MiB } from "../config/units";
 import { concurrencyText } from "./describe";
 import { PlanError, type PlanItem } from "./errors";
-import type { ContainerMemory, MemoryPlan, PoolBudget, RedisPlan, Size, WorkerPoolPlan } from "./types";
+import { type PoolSpec, specsOf } from "./pools";
+import type { Backlog, ContainerMemory, MemoryPlan, PoolBudget, RedisPlan, Size, WorkerPoolPlan } from "./types";
+
+export { autoConcurrencyCap, CHILD_RECYCLE_RATIO } from "./pools";
 
 /**
  * Share of the Redis limit given to `maxmemory`, with or without persistence. Measured (docs/memory-plan.md):
@@ -10,17 +13,11 @@ import type { ContainerMemory, MemoryPlan, PoolBudget, RedisPlan, Size, WorkerPo
  */
 export const MAXMEMORY_RATIO = 0.4;
 
-/** --max-memory-per-child as a share of the per-child budget: Celery checks it only after a task ends. */
-export const CHILD_RECYCLE_RATIO = 0.85;
+/** used_memory of an empty Redis 7 with the kit's clients connected: what a backlog cannot use. */
+export const REDIS_BASELINE = MiB;
 
 /** A pool's limit above parent + children: at least 32 MiB or 10%. */
 export const POOL_MARGIN = { min: 32 * MiB, share: 0.1 } as const;
-
-/** The most "auto" may choose: more prefork children than 2 per CPU only add memory, not throughput. */
-export function autoConcurrencyCap(pool: PoolKind, cpus: number): number {
-  const caps: Record<PoolKind, number> = { prefork: 2 * cpus, threads: 4 * cpus, gevent: 100, solo: 1 };
-  return caps[pool];
-}
 
 const size = (bytes: number): Size => ({ bytes, mib: bytes / MiB });
 
@@ -46,9 +43,9 @@ export function containersOf(plan: Pick<MemoryPlan, "redis" | "workers" | "monit
   const { redis, workers, monitoring } = plan;
   return [
     { kind: "redis", key: "redis.memory", name: "redis", memory: redis, replicas: 1 },
-    ...workers.map((w, i) => ({
+    ...workers.map((w) => ({
       kind: "worker" as const,
-      key: `workers[${i}]`,
+      key: `workers[${w.source}]`,
       name: w.name,
       memory: w,
       replicas: w.replicas,
@@ -71,15 +68,11 @@ const containerTotal = (containers: readonly PlannedContainer[]): number =>
 export function planMemory(config: QueuekitConfig): MemoryPlan {
   const host = floorMiB(config.host.memory);
   const reserve = ceilMiB(config.host.reserve);
-  const redis = planRedis(config.redis);
+  const redis = planRedis(config.redis, config.workers);
   const monitoring = config.monitoring.enabled ? container(floorMiB(config.monitoring.memory)) : undefined;
-
-  // Fixed pools first; "auto" pools then split what is left equally per replica.
-  const fixed = config.workers.map((w) => (w.concurrency === "auto" ? 0 : poolLimit(w, w.concurrency) * w.replicas));
-  const autoReplicas = config.workers.reduce((n, w) => n + (w.concurrency === "auto" ? w.replicas : 0), 0);
-  const free = host - reserve - redis.limit.bytes - (monitoring?.limit.bytes ?? 0) - sum(fixed);
-  const share = autoReplicas ? floorMiB(free / autoReplicas) : 0;
-  const workers = config.workers.map((w) => planPool(w, config.host.cpus, share));
+  const specs = config.workers.flatMap((w, i) => specsOf(w, i, config.host.cpus));
+  const free = host - reserve - redis.limit.bytes - (monitoring?.limit.bytes ?? 0);
+  const workers = planPools(specs, free, config.host.cpus);
 
   const used = reserve + containerTotal(containersOf({ redis, workers, monitoring }));
   const plan: MemoryPlan = {
@@ -91,6 +84,9 @@ export function planMemory(config: QueuekitConfig): MemoryPlan {
     },
     redis,
     workers,
+    routes: Object.fromEntries(
+      workers.filter((w) => w.memoryClass === "heavy").flatMap((w) => w.tasks.map((task) => [task, w.queues[0]])),
+    ),
     monitoring,
     headroom: size(host - used),
   };
@@ -100,49 +96,94 @@ export function planMemory(config: QueuekitConfig): MemoryPlan {
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
-function planRedis(redis: RedisConfig): RedisPlan {
+function planRedis(redis: RedisConfig, workers: readonly WorkerPoolConfig[]): RedisPlan {
   const limit = floorMiB(redis.memory);
+  const maxmemory = floorMiB(limit * MAXMEMORY_RATIO);
+  const backlog = backlogOf(maxmemory, workers);
   return {
     ...container(limit),
-    maxmemory: size(floorMiB(limit * MAXMEMORY_RATIO)),
+    maxmemory: size(maxmemory),
     maxmemoryRatio: MAXMEMORY_RATIO,
     policy: redis.maxmemoryPolicy,
     persistence: redis.persistence,
+    ...(backlog && { backlog }),
   };
 }
 
-const perUnit = (w: WorkerPoolConfig): number => (w.pool === "prefork" ? w.perChildMemory : w.perTaskMemory);
+/** With noeviction Redis refuses a write once used_memory passes maxmemory: messages of each measured size that fit. */
+function backlogOf(maxmemory: number, workers: readonly WorkerPoolConfig[]): Backlog | undefined {
+  const measured = workers.flatMap((w) => (w.profile ? Object.entries(w.profile.tasks) : []));
+  if (!measured.length) return undefined;
+  const byTask = Object.fromEntries(
+    measured.map(([task, t]) => [
+      task,
+      {
+        messageBytes: t.messageBytes,
+        messages: Math.max(0, Math.floor((maxmemory - REDIS_BASELINE) / t.messageBytes)),
+      },
+    ]),
+  );
+  return { messages: Math.min(...Object.values(byTask).map((t) => t.messages)), byTask };
+}
 
 /** Container limit for `concurrency` children/tasks: parent + n × per-unit + margin, up to whole MiB. */
-function poolLimit(w: WorkerPoolConfig, concurrency: number): number {
-  const need = w.parentMemory + concurrency * perUnit(w);
+function limitFor(spec: PoolSpec, concurrency: number): number {
+  const need = spec.parent + concurrency * spec.unit;
   return ceilMiB(need + Math.max(POOL_MARGIN.min, need * POOL_MARGIN.share));
 }
 
-/** The most children/tasks whose limit fits `share`, capped; 1 when none fits (the fit check then refuses). */
-function mostThatFit(w: WorkerPoolConfig, cap: number, share: number): number {
+/** The most children/tasks (≤ cap) whose limit fits `room`; 1 when none fits (the fit check then refuses). */
+function mostThatFit(spec: PoolSpec, room: number, cap = spec.cap): number {
   let n = 1;
-  while (n < cap && poolLimit(w, n + 1) <= share) n++;
+  while (n < cap && limitFor(spec, n + 1) <= room) n++;
   return n;
 }
 
-function planPool(w: WorkerPoolConfig, cpus: number, share: number): WorkerPoolPlan {
-  const auto = w.concurrency === "auto";
-  const concurrency =
-    w.concurrency === "auto" ? mostThatFit(w, autoConcurrencyCap(w.pool, cpus), share) : w.concurrency;
-  const limit = poolLimit(w, concurrency);
-  const budget: PoolBudget = {
-    parent: w.parentMemory,
-    perUnit: perUnit(w),
-    margin: limit - w.parentMemory - concurrency * perUnit(w),
-  };
+/**
+ * Fixed pools first; "auto" pools then split what is left equally per replica. A split pool's share goes to
+ * its light pool (one child per CPU), then its heavy pool (the most that fit), then back to the light pool.
+ */
+function planPools(specs: readonly PoolSpec[], free: number, cpus: number): WorkerPoolPlan[] {
+  const fixed = sum(specs.map((s) => (s.concurrency === "auto" ? 0 : limitFor(s, s.concurrency) * s.config.replicas)));
+  const sources = [...new Set(specs.filter((s) => s.concurrency === "auto").map((s) => s.source))];
+  const autoReplicas = sum(sources.map((i) => specs.find((s) => s.source === i)?.config.replicas ?? 0));
+  const share = autoReplicas ? floorMiB((free - fixed) / autoReplicas) : 0;
+  const chosen = new Map<PoolSpec, number>();
+  for (const s of specs) if (s.concurrency !== "auto") chosen.set(s, s.concurrency);
+  for (const source of sources) {
+    const group = specs.filter((s) => s.source === source);
+    const light = group.find((s) => s.memoryClass === "light");
+    const heavy = group.find((s) => s.memoryClass === "heavy");
+    if (light && heavy) {
+      let lightN = Math.min(light.cap, cpus);
+      if (limitFor(light, lightN) + limitFor(heavy, 1) > share) lightN = 1;
+      const heavyN = mostThatFit(heavy, share - limitFor(light, lightN));
+      chosen.set(heavy, heavyN);
+      chosen.set(light, mostThatFit(light, share - limitFor(heavy, heavyN)));
+    } else {
+      for (const s of group) chosen.set(s, mostThatFit(s, share));
+    }
+  }
+  return specs.map((s) => poolPlan(s, chosen.get(s) ?? 1));
+}
+
+function poolPlan(s: PoolSpec, concurrency: number): WorkerPoolPlan {
+  const w = s.config;
+  const limit = limitFor(s, concurrency);
+  const budget: PoolBudget = { parent: s.parent, perUnit: s.unit, margin: limit - s.parent - concurrency * s.unit };
   const common = {
-    name: w.name,
+    name: s.name,
+    source: s.source,
+    queues: s.queues,
+    memoryClass: s.memoryClass,
+    tasks: s.tasks,
+    why: s.why,
     ...container(limit, floorMiB(w.swap)),
     concurrency,
-    auto,
+    auto: w.concurrency === "auto",
     replicas: w.replicas,
-    prefetchMultiplier: w.prefetchMultiplier,
+    prefetchMultiplier: s.prefetchMultiplier,
+    cap: s.cap,
     budget,
   };
   if (w.pool !== "prefork") return { ...common, pool: w.pool };
@@ -150,8 +191,8 @@ function planPool(w: WorkerPoolConfig, cpus: number, share: number): WorkerPoolP
     ...common,
     pool: "prefork",
     autoscale: w.autoscale,
-    maxMemoryPerChildKiB: Math.floor((w.perChildMemory * CHILD_RECYCLE_RATIO) / 1024),
-    maxTasksPerChild: w.maxTasksPerChild,
+    maxMemoryPerChildKiB: s.recycleKiB,
+    maxTasksPerChild: s.maxTasksPerChild,
   };
 }
 
@@ -166,11 +207,14 @@ function itemFor(c: PlannedContainer): PlanItem {
   const w = c.pool;
   const knob = w.pool === "prefork" && w.autoscale ? "autoscale.max, " : w.auto ? "" : "concurrency, ";
   const unit = w.pool === "prefork" ? "perChildMemory" : "perTaskMemory";
+  const measured = w.tasks.length > 0;
   return {
     key: c.key,
     asked: `${c.name}: ${each}, ${concurrencyText(w)}`,
     bytes,
-    change: `lower ${knob}${unit}, parentMemory or replicas`,
+    change: measured
+      ? `${w.tasks.join(", ")} need ${w.budget.perUnit / MiB} MiB per ${w.pool === "prefork" ? "child" : "task"} (measured): lower ${knob}replicas, or give the host more memory`
+      : `lower ${knob}${unit}, parentMemory or replicas`,
   };
 }
 
@@ -188,9 +232,13 @@ function checkFits(plan: MemoryPlan): void {
       change: "or raise host.memory",
     });
   }
-  const swap: PlanItem[] = plan.workers.flatMap((w, i) => {
+  const swap: PlanItem[] = plan.workers.flatMap((w) => {
     const each = w.memorySwap.bytes - w.limit.bytes;
-    const item = { key: `workers[${i}].swap`, asked: `${w.replicas} × ${each / MiB} MiB`, bytes: each * w.replicas };
+    const item = {
+      key: `workers[${w.source}].swap`,
+      asked: `${w.replicas} × ${each / MiB} MiB`,
+      bytes: each * w.replicas,
+    };
     return each ? [{ ...item, change: "lower swap or replicas" }] : [];
   });
   if (sum(swap.map((item) => item.bytes)) > plan.host.swapFile.bytes) {

@@ -48,7 +48,7 @@ function segments(plan: MemoryPlan): Segment[] {
     list.push(
       segment(
         c.replicas > 1 ? `${c.name} #1` : c.name,
-        `${what} — ${c.replicas} × ${mibText(each)}`,
+        `${what} — ${c.replicas} × ${mibText(each)}${c.kind === "worker" ? `; ${c.pool.why}` : ""}`,
         each,
         fill,
         "#fff",

@@ -17,6 +17,13 @@ function poolNote(w: WorkerPoolPlan): string {
   return sizing + recycle + swap;
 }
 
+function backlogNote(plan: MemoryPlan): string {
+  const byTask = Object.entries(plan.redis.backlog?.byTask ?? {})
+    .map(([task, t]) => `${groupDigits(t.messages)} × ${task} (${t.messageBytes} B)`)
+    .join(", ");
+  return `backlog before Redis refuses writes: ${byTask}`;
+}
+
 /** The plan as a text table: per container and total, in MiB, bytes and % of the host. */
 export function renderPlanTable(plan: MemoryPlan, title: string): string {
   const host = plan.host.memory.bytes;
@@ -31,7 +38,7 @@ export function renderPlanTable(plan: MemoryPlan, title: string): string {
   ];
   const rows = [
     row("reserve", "", "", plan.host.reserve.bytes, "OS, dockerd/containerd and shims, sshd, kernel, page cache"),
-    ...containersOf(plan).map((c) =>
+    ...containersOf(plan).flatMap((c) => [
       row(
         c.kind === "worker" ? `worker ${c.name}` : c.name,
         String(c.memory.limit.mib),
@@ -43,7 +50,9 @@ export function renderPlanTable(plan: MemoryPlan, title: string): string {
             ? `maxmemory ${plan.redis.maxmemory.mib} MiB (${plan.redis.maxmemoryRatio * 100}%, persistence ${plan.redis.persistence}), ${plan.redis.policy}`
             : "monitoring.memory",
       ),
-    ),
+      ...(c.kind === "worker" ? [["", "", "", "", "", "", `↳ ${c.pool.why}`]] : []),
+      ...(c.kind === "redis" && plan.redis.backlog ? [["", "", "", "", "", "", `↳ ${backlogNote(plan)}`]] : []),
+    ]),
     row("headroom", "", "", plan.headroom.bytes, "unclaimed: page cache, room to grow"),
     row("host", "", "", host, cpusText(plan.host.cpus)),
   ];

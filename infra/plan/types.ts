@@ -18,6 +18,15 @@ export interface RedisPlan extends ContainerMemory {
   readonly maxmemoryRatio: number;
   readonly policy: MaxmemoryPolicy;
   readonly persistence: Persistence;
+  /** With a measured profile: how many queued messages fit under maxmemory before Redis refuses writes. */
+  readonly backlog?: Backlog;
+}
+
+/** Messages of each measured task that fit between an empty Redis and maxmemory. */
+export interface Backlog {
+  /** The fewest of any measured task: the backlog the stack holds whatever is queued. */
+  readonly messages: number;
+  readonly byTask: Readonly<Record<string, { readonly messageBytes: number; readonly messages: number }>>;
 }
 
 /** How a pool's limit was reached, in bytes: limit = parent + concurrency × perUnit + margin. */
@@ -29,14 +38,27 @@ export interface PoolBudget {
   readonly margin: number;
 }
 
+/** Which tasks a pool runs: all of them, or one memory class of a measured app split in two. */
+export type MemoryClass = "all" | "light" | "heavy";
+
 interface PoolPlanCommon extends ContainerMemory {
   readonly name: string;
+  /** Index of the pool in config.workers that this planned pool comes from (a split pool gives two). */
+  readonly source: number;
+  readonly queues: readonly string[];
+  readonly memoryClass: MemoryClass;
+  /** Measured task names this pool is sized for (empty without a profile). */
+  readonly tasks: readonly string[];
+  /** Why the pool is sized and fed as it is, in a line: the table and picture show it. */
+  readonly why: string;
   /** Resolved: never "auto". With autoscale, autoscale.max. */
   readonly concurrency: number;
   /** True when the planner chose the concurrency ("auto"). */
   readonly auto: boolean;
   readonly replicas: number;
   readonly prefetchMultiplier: number;
+  /** Most children/tasks "auto" may choose: from the CPUs, and with a profile from how CPU-bound the tasks are. */
+  readonly cap: number;
   readonly budget: PoolBudget;
 }
 
@@ -62,8 +84,10 @@ export interface MemoryPlan {
     readonly swapFile: Size;
   };
   readonly redis: RedisPlan;
-  /** In the order of config.workers. */
+  /** In the order of config.workers; a pool split by memory class is followed by its heavy pool. */
   readonly workers: readonly WorkerPoolPlan[];
+  /** Celery task_routes: each heavy task of a split pool to its heavy pool's queue. */
+  readonly routes: Readonly<Record<string, string>>;
   /** Absent when monitoring is disabled. */
   readonly monitoring?: ContainerMemory;
   /** host − reserve − Σ limits × replicas; never negative. */

@@ -18,7 +18,7 @@ export const visibilityTimeoutOf = (pool: WorkerPoolConfig): number => 2 * timeL
 /** `celery worker` argv for one pool, every memory flag from the plan. */
 export function workerArgv(pool: WorkerPoolConfig, plan: WorkerPoolPlan, nodeName: string): string[] {
   const argv = ["python3", "-m", "celery", "-A", pool.app, "worker", "--pool", plan.pool, "-n", nodeName];
-  argv.push("-Q", pool.queues.join(","), "--prefetch-multiplier", String(plan.prefetchMultiplier));
+  argv.push("-Q", plan.queues.join(","), "--prefetch-multiplier", String(plan.prefetchMultiplier));
   if (plan.pool === "prefork") {
     if (plan.autoscale) argv.push("--autoscale", `${plan.autoscale.max},${plan.autoscale.min}`);
     else argv.push("--concurrency", String(plan.concurrency));
@@ -37,6 +37,8 @@ export interface CeleryConfigInput {
   readonly pool: WorkerPoolConfig;
   readonly plan: WorkerPoolPlan;
   readonly brokerUrl: string;
+  /** Celery task_routes: task name → queue (heavy tasks of a measured app go to their own pool). */
+  readonly routes?: Readonly<Record<string, string>>;
   readonly resultExpiresSeconds?: number;
 }
 
@@ -51,8 +53,17 @@ export function renderCeleryConfig(input: CeleryConfigInput): string {
     acceptContent: JSON.stringify(serializer === "json" ? ["json"] : ["msgpack", "json"]),
     resultExpiresSeconds: input.resultExpiresSeconds ?? 3600,
     prefetchMultiplier: input.plan.prefetchMultiplier,
+    taskRoutes: pythonRoutes(input.routes ?? {}),
     visibilityTimeoutSeconds: visibilityTimeoutOf(input.pool),
     softTimeLimit: softTimeLimitOf(input.pool),
     timeLimit: timeLimitOf(input.pool),
   });
+}
+
+/** task_routes as a Python dict literal, sorted so the rendered file is stable. */
+function pythonRoutes(routes: Readonly<Record<string, string>>): string {
+  const entries = Object.keys(routes)
+    .sort()
+    .map((task) => `    ${JSON.stringify(task)}: {"queue": ${JSON.stringify(routes[task])}},`);
+  return entries.length ? `{\n${entries.join("\n")}\n}` : "{}";
 }

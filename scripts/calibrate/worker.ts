@@ -37,12 +37,13 @@ export function calibrationPool(samples: Samples): PreforkPoolConfig {
 /** The plan fields the celeryconfig and argv renderers read; the rest of a plan is the planner's business. */
 export type RenderedPlan = Pick<
   PreforkPoolPlan,
-  "pool" | "concurrency" | "prefetchMultiplier" | "maxTasksPerChild" | "maxMemoryPerChildKiB" | "autoscale"
+  "pool" | "queues" | "concurrency" | "prefetchMultiplier" | "maxTasksPerChild" | "maxMemoryPerChildKiB" | "autoscale"
 >;
 
 export function calibrationPlan(): RenderedPlan {
   return {
     pool: "prefork",
+    queues: [CALIBRATE_QUEUE],
     concurrency: 1,
     prefetchMultiplier: 1,
     maxTasksPerChild: 1,

@@ -8,6 +8,9 @@ import { rawFromEntries } from "../../infra/config/raw";
 import { defaultReserve } from "../../infra/config/schema";
 import type { PreforkPoolConfig } from "../../infra/config/types";
 import { formatSize, GiB, KiB, MiB, parseSize } from "../../infra/config/units";
+import { planMemory } from "../../infra/plan/planner";
+import { specsOf } from "../../infra/plan/pools";
+import type { PreforkPoolPlan } from "../../infra/plan/types";
 
 const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };
 const minimal = { host: { memory: "2GiB", cpus: 2 }, workers: [pool] };
@@ -124,14 +127,18 @@ describe("parseConfig defaults", () => {
     });
   });
 
-  it("fills the prefork pool defaults", () => {
+  it("fills the prefork pool defaults, and leaves the sizes to the plan", () => {
     const w = config.workers[0] as PreforkPoolConfig;
     assert.equal(w.pool, "prefork");
     assert.equal(w.concurrency, "auto");
-    assert.equal(w.perChildMemory, 128 * MiB);
-    assert.equal(w.parentMemory, 96 * MiB);
-    assert.equal(w.maxTasksPerChild, 200);
-    assert.equal(w.prefetchMultiplier, 1);
+    assert.equal(w.perChildMemory, undefined);
+    assert.equal(w.parentMemory, undefined);
+    assert.equal(w.maxTasksPerChild, undefined);
+    assert.equal(w.prefetchMultiplier, undefined);
+    assert.equal(w.profile, undefined);
+    const planned = planMemory(config).workers[0] as PreforkPoolPlan;
+    assert.deepEqual([planned.budget.perUnit, planned.budget.parent], [128 * MiB, 96 * MiB]);
+    assert.deepEqual([planned.maxTasksPerChild, planned.prefetchMultiplier], [200, 1]);
     assert.equal(w.replicas, 1);
     assert.equal(w.swap, 0);
     assert.equal(w.autoscale, undefined);
@@ -147,7 +154,7 @@ describe("parseConfig defaults", () => {
       ],
     });
     assert.deepEqual(
-      c.workers.map((w) => [w.pool, w.concurrency, "perTaskMemory" in w ? w.perTaskMemory / MiB : undefined]),
+      c.workers.map((w, i) => [w.pool, w.concurrency, specsOf(w, i, 2)[0].unit / MiB]),
       [
         ["gevent", 200, 4],
         ["threads", "auto", 4],

@@ -8,6 +8,7 @@ import type { QueuekitConfig } from "../../infra/config/types";
 import { MiB } from "../../infra/config/units";
 import { PlanError } from "../../infra/plan/errors";
 import { autoConcurrencyCap, containersOf, planMemory, POOL_MARGIN } from "../../infra/plan/planner";
+import { POOL_DEFAULTS } from "../../infra/plan/pools";
 import type { MemoryPlan } from "../../infra/plan/types";
 
 type Raw = Record<string, unknown>;
@@ -105,9 +106,13 @@ function dropUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+// What the config asks per child/task, or the plan's default when it asks nothing.
 const perUnit = (config: QueuekitConfig, i: number): number => {
   const w = config.workers[i];
-  return w.pool === "prefork" ? w.perChildMemory : w.perTaskMemory;
+  const given = w.pool === "prefork" ? w.perChildMemory : w.perTaskMemory;
+  const fallback =
+    w.pool === "prefork" || w.pool === "solo" ? POOL_DEFAULTS.perChildMemory : POOL_DEFAULTS.perTaskMemory;
+  return given ?? fallback;
 };
 
 function assertPlanInvariants(config: QueuekitConfig, plan: MemoryPlan): void {
@@ -125,7 +130,7 @@ function assertPlanInvariants(config: QueuekitConfig, plan: MemoryPlan): void {
 
   plan.workers.forEach((w, i) => {
     const pool = config.workers[i];
-    const need = pool.parentMemory + w.concurrency * perUnit(config, i);
+    const need = (pool.parentMemory ?? POOL_DEFAULTS.parentMemory) + w.concurrency * perUnit(config, i);
     assert.ok(w.limit.bytes >= need + POOL_MARGIN.min, `${w.name}: limit ≥ parent + concurrency × budget + margin`);
     assert.ok(w.concurrency >= 1);
     if (pool.concurrency === "auto") assert.ok(w.concurrency <= autoConcurrencyCap(w.pool, config.host.cpus));

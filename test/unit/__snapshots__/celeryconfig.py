@@ -19,8 +19,12 @@ task_reject_on_worker_lost = True
 task_ignore_result = True
 # Stored results expire (they get a TTL), so volatile-* eviction can reclaim them and never a queue.
 result_expires = 3600
-# One message per process at a time: a backlog stays in Redis, not in worker memory.
+# Messages each process reserves, from the plan: 1 keeps a backlog of long tasks in Redis; short measured tasks
+# reserve a few so a late-acking worker is never idle between two of them (a reserved message is redelivered if the
+# worker dies, since it was never acknowledged).
 worker_prefetch_multiplier = 1
+# Measured heavy tasks run in their own pool (its queue); every other task goes where the app sends it.
+task_routes = {}
 # A task not acknowledged within this time is delivered again: longer than the longest task.
 broker_transport_options = {"visibility_timeout": 1230}
 result_backend_transport_options = {"visibility_timeout": 1230}
