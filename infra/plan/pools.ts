@@ -13,7 +13,8 @@ export const POOL_DEFAULTS = {
   perTaskMemory: 4 * MiB,
   /** The solo pool runs its one task in the main process, sized like a prefork child. */
   soloTaskMemory: 128 * MiB,
-  prefetchMultiplier: 1,
+  /** Durations unknown: 1 left a late-acking prefork worker idle between short tasks (measured <17 vs 222 tasks/s). */
+  prefetchMultiplier: 2,
 } as const;
 
 /** --max-memory-per-child as a share of what a child may grow: Celery checks it only after a task ends. */

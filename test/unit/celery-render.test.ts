@@ -23,7 +23,7 @@ describe("celery worker argv", () => {
     assert.equal(flag(argv, "--pool"), "prefork");
     assert.equal(flag(argv, "--concurrency"), "3");
     assert.equal(flag(argv, "-Q"), "celery,mail");
-    assert.equal(flag(argv, "--prefetch-multiplier"), "1");
+    assert.equal(flag(argv, "--prefetch-multiplier"), "2");
     const pool = plan.workers[0];
     assert.ok(pool.pool === "prefork");
     assert.equal(flag(argv, "--max-tasks-per-child"), String(pool.maxTasksPerChild));

@@ -138,7 +138,7 @@ describe("parseConfig defaults", () => {
     assert.equal(w.profile, undefined);
     const planned = planMemory(config).workers[0] as PreforkPoolPlan;
     assert.deepEqual([planned.budget.perUnit, planned.budget.parent], [128 * MiB, 96 * MiB]);
-    assert.deepEqual([planned.maxTasksPerChild, planned.prefetchMultiplier], [200, 1]);
+    assert.deepEqual([planned.maxTasksPerChild, planned.prefetchMultiplier], [200, 2]);
     assert.equal(w.replicas, 1);
     assert.equal(w.swap, 0);
     assert.equal(w.autoscale, undefined);

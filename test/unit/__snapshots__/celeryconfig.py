@@ -22,7 +22,7 @@ result_expires = 3600
 # Messages each process reserves, from the plan: 1 keeps a backlog of long tasks in Redis; short measured tasks
 # reserve a few so a late-acking worker is never idle between two of them (a reserved message is redelivered if the
 # worker dies, since it was never acknowledged).
-worker_prefetch_multiplier = 1
+worker_prefetch_multiplier = 2
 # Measured heavy tasks run in their own pool (its queue); every other task goes where the app sends it.
 task_routes = {}
 # A task not acknowledged within this time is delivered again: longer than the longest task.
