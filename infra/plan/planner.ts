@@ -2,10 +2,10 @@ import type { QueuekitConfig, RedisConfig, WorkerPoolConfig } from "../config/ty
 import { ceilMiB, floorMiB, MiB } from "../config/units";
 import { concurrencyText } from "./describe";
 import { PlanError, type PlanItem } from "./errors";
-import { type PoolSpec, specsOf } from "./pools";
+import { POOL_MARGIN, type PoolSpec, specsOf } from "./pools";
 import type { Backlog, ContainerMemory, MemoryPlan, PoolBudget, RedisPlan, Size, WorkerPoolPlan } from "./types";
 
-export { autoConcurrencyCap, CHILD_RECYCLE_RATIO } from "./pools";
+export { autoConcurrencyCap, CHILD_RECYCLE_RATIO, POOL_MARGIN } from "./pools";
 
 /**
  * Share of the Redis limit given to `maxmemory`, with or without persistence. Measured (docs/memory-plan.md):
@@ -15,9 +15,6 @@ export const MAXMEMORY_RATIO = 0.4;
 
 /** used_memory of an empty Redis 7 with the kit's clients connected: what a backlog cannot use. */
 export const REDIS_BASELINE = MiB;
-
-/** A pool's limit above parent + children: at least 32 MiB or 10%. */
-export const POOL_MARGIN = { min: 32 * MiB, share: 0.1 } as const;
 
 const size = (bytes: number): Size => ({ bytes, mib: bytes / MiB });
 
@@ -70,9 +67,12 @@ export function planMemory(config: QueuekitConfig): MemoryPlan {
   const reserve = ceilMiB(config.host.reserve);
   const redis = planRedis(config.redis, config.workers);
   const monitoring = config.monitoring.enabled ? container(floorMiB(config.monitoring.memory)) : undefined;
-  const specs = config.workers.flatMap((w, i) => specsOf(w, i, config.host.cpus));
   const free = host - reserve - redis.limit.bytes - (monitoring?.limit.bytes ?? 0);
-  const workers = planPools(specs, free, config.host.cpus);
+  const workers = planPools(
+    config.workers.map((w, i) => specsOf(w, i, config.host.cpus)),
+    free,
+    config.host.cpus,
+  );
 
   const used = reserve + containerTotal(containersOf({ redis, workers, monitoring }));
   const plan: MemoryPlan = {
@@ -129,7 +129,7 @@ function backlogOf(maxmemory: number, workers: readonly WorkerPoolConfig[]): Bac
 /** Container limit for `concurrency` children/tasks: parent + n × per-unit + margin, up to whole MiB. */
 function limitFor(spec: PoolSpec, concurrency: number): number {
   const need = spec.parent + concurrency * spec.unit;
-  return ceilMiB(need + Math.max(POOL_MARGIN.min, need * POOL_MARGIN.share));
+  return ceilMiB(need + Math.max(spec.marginMin, need * POOL_MARGIN.share));
 }
 
 /** The most children/tasks (≤ cap) whose limit fits `room`; 1 when none fits (the fit check then refuses). */
@@ -140,31 +140,30 @@ function mostThatFit(spec: PoolSpec, room: number, cap = spec.cap): number {
 }
 
 /**
- * Fixed pools first; "auto" pools then split what is left equally per replica. A split pool's share goes to
- * its light pool (one child per CPU), then its heavy pool (the most that fit), then back to the light pool.
+ * Fixed pools first; "auto" pools then split what is left equally per replica. A split pool's share goes to its
+ * light pool (one child per CPU), then its heavy pool (the most that fit), then back to the light pool; when not
+ * even one heavy child fits beside the light pool, the pool stays whole and runs every task.
  */
-function planPools(specs: readonly PoolSpec[], free: number, cpus: number): WorkerPoolPlan[] {
-  const fixed = sum(specs.map((s) => (s.concurrency === "auto" ? 0 : limitFor(s, s.concurrency) * s.config.replicas)));
-  const sources = [...new Set(specs.filter((s) => s.concurrency === "auto").map((s) => s.source))];
-  const autoReplicas = sum(sources.map((i) => specs.find((s) => s.source === i)?.config.replicas ?? 0));
+function planPools(
+  pools: readonly { readonly whole: PoolSpec; readonly split?: readonly [PoolSpec, PoolSpec] }[],
+  free: number,
+  cpus: number,
+): WorkerPoolPlan[] {
+  const fixed = sum(
+    pools.map(({ whole: s }) => (s.concurrency === "auto" ? 0 : limitFor(s, s.concurrency) * s.config.replicas)),
+  );
+  const autoReplicas = sum(pools.map(({ whole: s }) => (s.concurrency === "auto" ? s.config.replicas : 0)));
   const share = autoReplicas ? floorMiB((free - fixed) / autoReplicas) : 0;
-  const chosen = new Map<PoolSpec, number>();
-  for (const s of specs) if (s.concurrency !== "auto") chosen.set(s, s.concurrency);
-  for (const source of sources) {
-    const group = specs.filter((s) => s.source === source);
-    const light = group.find((s) => s.memoryClass === "light");
-    const heavy = group.find((s) => s.memoryClass === "heavy");
-    if (light && heavy) {
-      let lightN = Math.min(light.cap, cpus);
-      if (limitFor(light, lightN) + limitFor(heavy, 1) > share) lightN = 1;
-      const heavyN = mostThatFit(heavy, share - limitFor(light, lightN));
-      chosen.set(heavy, heavyN);
-      chosen.set(light, mostThatFit(light, share - limitFor(heavy, heavyN)));
-    } else {
-      for (const s of group) chosen.set(s, mostThatFit(s, share));
-    }
-  }
-  return specs.map((s) => poolPlan(s, chosen.get(s) ?? 1));
+  return pools.flatMap(({ whole, split }) => {
+    if (whole.concurrency !== "auto") return [poolPlan(whole, whole.concurrency)];
+    if (!split) return [poolPlan(whole, mostThatFit(whole, share))];
+    const [light, heavy] = split;
+    let lightN = Math.min(light.cap, cpus);
+    if (limitFor(light, lightN) + limitFor(heavy, 1) > share) lightN = 1;
+    if (limitFor(light, lightN) + limitFor(heavy, 1) > share) return [poolPlan(whole, mostThatFit(whole, share))];
+    const heavyN = mostThatFit(heavy, share - limitFor(light, lightN));
+    return [poolPlan(light, mostThatFit(light, share - limitFor(heavy, heavyN))), poolPlan(heavy, heavyN)];
+  });
 }
 
 function poolPlan(s: PoolSpec, concurrency: number): WorkerPoolPlan {

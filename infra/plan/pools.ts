@@ -25,6 +25,8 @@ export const PEAK_SAFETY = 1.1;
 export const PARENT_SAFETY = 1.1;
 /** Per measured child: code paged in on first use, allocator arenas, a task's own connections. */
 export const CHILD_SLACK = 8 * MiB;
+/** A pool's limit above parent + children: at least `min` or `share`; measured pools already carry their slack. */
+export const POOL_MARGIN = { min: 32 * MiB, measuredMin: 16 * MiB, share: 0.1 } as const;
 /** A task is heavy when one run raises a child by more than this (and more than the child's own size). */
 export const HEAVY_PEAK = 32 * MiB;
 /** kombu's Redis transport can leave a late-acking worker idle for one hub poll (1 s) before it fetches again. */
@@ -55,6 +57,8 @@ export interface PoolSpec {
   readonly tasks: readonly string[];
   readonly parent: number;
   readonly unit: number;
+  /** The least margin above parent + children: smaller when parent and children were measured with their slack. */
+  readonly marginMin: number;
   readonly concurrency: number | "auto";
   readonly cap: number;
   readonly prefetchMultiplier: number;
@@ -86,19 +90,29 @@ export const isHeavy = (profile: AppProfile, task: TaskProfile): boolean =>
 /** The queue a split pool's heavy tasks are routed to. */
 export const heavyQueueOf = (w: WorkerPoolConfig): string => `${w.queues[0]}.heavy`;
 
-/** One spec per planned pool of config.workers[source]: two when a measured app has light and heavy tasks. */
-export function specsOf(w: WorkerPoolConfig, source: number, cpus: number): PoolSpec[] {
-  if (!w.profile) return [defaultSpec(w, source, cpus)];
+/**
+ * The planned pools of config.workers[source]: `split` (light, heavy) when a measured app has both kinds and the
+ * planner chooses the concurrency; `whole` always — the one pool that runs every task (used when a split does not fit).
+ */
+export function specsOf(
+  w: WorkerPoolConfig,
+  source: number,
+  cpus: number,
+): { readonly whole: PoolSpec; readonly split?: readonly [PoolSpec, PoolSpec] } {
+  if (!w.profile) return { whole: defaultSpec(w, source, cpus) };
   const profile = w.profile;
   const names = Object.keys(profile.tasks).sort();
   const heavy = names.filter((n) => isHeavy(profile, profile.tasks[n]));
   const light = names.filter((n) => !heavy.includes(n));
-  const split = w.pool === "prefork" && w.concurrency === "auto" && heavy.length > 0 && light.length > 0;
-  if (!split) return [measuredSpec(w, profile, source, cpus, names, "all", w.queues, w.name)];
-  return [
-    measuredSpec(w, profile, source, cpus, light, "light", w.queues, w.name),
-    measuredSpec(w, profile, source, cpus, heavy, "heavy", [heavyQueueOf(w)], `${w.name}-heavy`),
-  ];
+  const whole = measuredSpec(w, profile, source, cpus, names, "all", w.queues, w.name);
+  if (!(w.pool === "prefork" && w.concurrency === "auto" && heavy.length > 0 && light.length > 0)) return { whole };
+  return {
+    whole,
+    split: [
+      measuredSpec(w, profile, source, cpus, light, "light", w.queues, w.name),
+      measuredSpec(w, profile, source, cpus, heavy, "heavy", [heavyQueueOf(w)], `${w.name}-heavy`),
+    ],
+  };
 }
 
 function defaultSpec(w: WorkerPoolConfig, source: number, cpus: number): PoolSpec {
@@ -116,6 +130,7 @@ function defaultSpec(w: WorkerPoolConfig, source: number, cpus: number): PoolSpe
     tasks: [],
     parent: w.parentMemory ?? POOL_DEFAULTS.parentMemory,
     unit,
+    marginMin: POOL_MARGIN.min,
     concurrency: w.concurrency,
     cap: autoConcurrencyCap(w.pool, cpus),
     prefetchMultiplier: w.prefetchMultiplier ?? POOL_DEFAULTS.prefetchMultiplier,
@@ -153,6 +168,7 @@ function measuredSpec(
     tasks: names,
     parent: w.parentMemory ?? ceilMiB(worker.parentRssBytes * PARENT_SAFETY),
     unit,
+    marginMin: POOL_MARGIN.measuredMin,
     concurrency: w.pool === "solo" ? 1 : w.concurrency,
     cap: w.pool === "prefork" ? cpuCap(cpus, tasks) : autoConcurrencyCap(w.pool, cpus),
     prefetchMultiplier,

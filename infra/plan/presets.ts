@@ -11,7 +11,8 @@ const demoPool = {
 };
 
 export const PRESETS: Readonly<Record<PresetName, Readonly<Record<string, unknown>>>> = {
-  "1GiB": { host: { memory: "1GiB", cpus: 1 }, workers: [demoPool] },
+  // 12.5% for Redis: maxmemory 51 MiB still queues ≈ 50,000 messages of 1 KiB; the rest goes to workers.
+  "1GiB": { host: { memory: "1GiB", cpus: 1 }, redis: { memory: "128MiB" }, workers: [demoPool] },
   "2GiB": { host: { memory: "2GiB", cpus: 2 }, workers: [demoPool] },
   "4GiB": { host: { memory: "4GiB", cpus: 2 }, workers: [demoPool], monitoring: { enabled: true } },
   "8GiB": { host: { memory: "8GiB", cpus: 4 }, workers: [demoPool], monitoring: { enabled: true } },

@@ -154,7 +154,7 @@ describe("parseConfig defaults", () => {
       ],
     });
     assert.deepEqual(
-      c.workers.map((w, i) => [w.pool, w.concurrency, specsOf(w, i, 2)[0].unit / MiB]),
+      c.workers.map((w, i) => [w.pool, w.concurrency, specsOf(w, i, 2).whole.unit / MiB]),
       [
         ["gevent", 200, 4],
         ["threads", "auto", 4],

@@ -42,8 +42,8 @@ describe("presets", () => {
     "1GiB": {
       hostMiB: 1024,
       reserveMiB: 320,
-      headroomMiB: 60,
-      redis: { limitMiB: 256, maxmemoryMiB: 102, policy: "noeviction" },
+      headroomMiB: 188,
+      redis: { limitMiB: 128, maxmemoryMiB: 51, policy: "noeviction" },
       workers: [worker(388, 2)],
       monitoringMiB: null,
     },
