@@ -34,8 +34,9 @@ class BoundedRedeliveryTask(Task):
             key = f"queuekit:deliveries:{task_id}"
             client = self._redis()
             deliveries = client.incr(key)
-            # The counter outlives every redelivery window, then disappears by itself.
-            client.expire(key, 2 * int(self.app.conf.broker_transport_options.get("visibility_timeout", 3600)))
+            # The counter outlives every redelivery window (kombu 5.2 restores up to ~100 s after the visibility
+            # timeout), then disappears by itself.
+            client.expire(key, 2 * int(self.app.conf.broker_transport_options.get("visibility_timeout", 3600)) + 300)
             if deliveries > MAX_DELIVERIES:
                 raise DeliveredTooOften(
                     f"task {self.name}[{task_id}] was started {deliveries - 1} times and its worker "

@@ -19,9 +19,9 @@ task_reject_on_worker_lost = True
 task_ignore_result = True
 # Stored results expire (they get a TTL), so volatile-* eviction can reclaim them and never a queue.
 result_expires = 3600
-# Messages each process reserves, from the plan: 1 keeps a backlog of long tasks in Redis; short measured tasks
-# reserve a few so a late-acking worker is never idle between two of them (a reserved message is redelivered if the
-# worker dies, since it was never acknowledged).
+# Messages each process reserves, from the plan: 1 keeps a backlog of long tasks in Redis; shorter tasks reserve a few
+# so a late-acking worker is never idle between two of them. A reserved message was never acknowledged: a warm
+# shutdown returns it at once, a killed worker's comes back after the visibility timeout (+ up to ~100 s in kombu 5.2).
 worker_prefetch_multiplier = 2
 # Measured heavy tasks run in their own pool (its queue); every other task goes where the app sends it.
 task_routes = {}
@@ -31,6 +31,11 @@ result_backend_transport_options = {"visibility_timeout": 1230}
 # Limits per task: the soft one raises SoftTimeLimitExceeded so the task can clean up.
 task_soft_time_limit = 540
 task_time_limit = 600
+# A full Redis (maxmemory, noeviction) makes task.delay() raise kombu.exceptions.OperationalError("... OOM command not
+# allowed ...") after one immediate resend whatever this policy says: back off as docs/producers.md shows. The policy
+# covers Redis restarting (connection errors): about 9 s of resends instead of Celery's 0.6 s.
+task_publish_retry = True
+task_publish_retry_policy = {"max_retries": 6, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 2}
 # Keep retrying the broker connection at start-up: Redis may still be loading its AOF.
 broker_connection_retry_on_startup = True
 # Worker events off: they are extra Redis traffic and memory nobody reads without a monitor.
