@@ -79,6 +79,24 @@ describe("celeryconfig", () => {
     );
   });
 
+  it("renders task_routes Python reads as a dict of queues, sorted", () => {
+    const routed = renderCeleryConfig({
+      stack: "t",
+      pool: config.workers[0],
+      plan: plan.workers[0],
+      brokerUrl: "redis://x",
+      routes: { "proj.z": "celery.heavy", 'proj.quote"d': "q" },
+    });
+    const check = spawnSync(
+      "python3",
+      ["-c", "import sys, json; ns = {}; exec(sys.stdin.read(), ns); print(json.dumps(ns['task_routes']))"],
+      { input: routed, encoding: "utf8" },
+    );
+    assert.equal(check.status, 0, check.stderr);
+    assert.deepEqual(JSON.parse(check.stdout), { 'proj.quote"d': { queue: "q" }, "proj.z": { queue: "celery.heavy" } });
+    assert.ok(routed.indexOf('proj.quote\\"d') < routed.indexOf("proj.z"), "sorted by task name");
+  });
+
   it("redelivers only after the hard time limit, and Docker waits longer than a task may run", () => {
     assert.ok(visibilityTimeoutOf(config.workers[0]) > 600);
     assert.ok(stopTimeoutOf(config.workers[0]) > 600);
