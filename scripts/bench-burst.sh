@@ -4,7 +4,7 @@
 # Prints one row per stack × burst, the no-op ceiling, and writes out/bench-burst-<memory>.{json,svg}.
 #
 #   npm run bench:burst [-- --memory 1GiB|2GiB] [--scale 0.1] [--kit-set 'workers[0].prefetchMultiplier=4' ...]
-#                          [--bursts clustered,stream,backlog] [--stacks kit,untuned] [--drain-timeout 3600]
+#                          [--bursts clustered,stream,backlog] [--stacks kit,untuned] [--drain-timeout 3600] [--stall 300]
 #
 # The kit is deployed by a real `pulumi up` of a throw-away stack (own file backend and config file, own
 # container names and ports: a `local` stack you run is left alone) and destroyed at the end, also on failure
@@ -15,7 +15,7 @@ cd "$repo"
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 2; }
 
-memory=1GiB scale=1 bursts=clustered,stream,backlog stacks=kit,untuned drain_timeout=3600
+memory=1GiB scale=1 bursts=clustered,stream,backlog stacks=kit,untuned drain_timeout=3600 stall=300
 kit_sets=()
 command_line="npm run bench:burst${*:+ -- $*}"
 while [ $# -gt 0 ]; do
@@ -26,6 +26,7 @@ while [ $# -gt 0 ]; do
     --bursts) bursts=${2:?}; shift 2 ;;
     --stacks) stacks=${2:?}; shift 2 ;;
     --drain-timeout) drain_timeout=${2:?}; shift 2 ;;
+    --stall) stall=${2:?}; shift 2 ;;
     -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
@@ -49,7 +50,7 @@ stack=bench-$run_id
 work=$(mktemp -d "${TMPDIR:-/tmp}/qk-bench-burst-XXXXXX")
 driver=(/usr/bin/python3 -B scripts/bench/burst.py --work "$work" --run-id "$run_id" --memory "$memory"
   --memory-bytes "$memory_bytes" --scale "$scale" --bursts "$bursts" --drain-timeout "$drain_timeout"
-  --started "$(date +%s)")
+  --stall "$stall" --started "$(date +%s)")
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 ledger_port=$(free_port)
 untuned_port=$(free_port)

@@ -188,6 +188,7 @@ class Sampler(threading.Thread):
         self.samples = []  # [t, depth, unacked, vps bytes, counted]
         self.oom = OomTracker(stack.cgroup)
         self.oom.start()
+        self.restarts = restarts(stack.workers)
         self.counted = 0
         self.last_progress = None  # time of the last sample where the ledger grew
         self.first_progress = None
@@ -280,19 +281,22 @@ def send(stack, task, kwargs, retry=True):
         return False
 
 
-def drain(stack, sampler, accepted, t0, settle, timeout, label):
-    """Wait until every accepted task is counted, or queues and unacked are empty with no progress for `settle` s."""
-    t_end = t0 + timeout
+def drain(stack, sampler, accepted, t0, args, label, started=None):
+    """Wait until every accepted task is counted, or queues and unacked are empty with no progress for --settle s,
+    or nothing was counted for --stall s with tasks still queued (a stuck stack), or --drain-timeout."""
+    t_end = t0 + args.drain_timeout
     next_log = time.monotonic() + 10
     while True:
         now = time.monotonic()
         if sampler.counted >= accepted:
             return "all counted"
-        idle_since = sampler.last_progress or t0
-        if sampler.depth == 0 and sampler.unacked == 0 and now - idle_since > settle:
-            return f"settled ({settle}s without progress)"
+        idle_since = max(sampler.last_progress or t0, started or t0)
+        if sampler.depth == 0 and sampler.unacked == 0 and now - idle_since > args.settle:
+            return f"settled ({args.settle:g}s without progress)"
+        if now - idle_since > args.stall:
+            return f"stalled (nothing counted for {args.stall:g}s)"
         if now > t_end:
-            return f"timeout ({timeout}s)"
+            return f"timeout ({args.drain_timeout:g}s)"
         if now >= next_log:
             log(f"{label}: counted {sampler.counted:,}/{accepted:,}, queue {sampler.depth}, unacked {sampler.unacked}, "
                 f"VPS {mib(sampler.samples[-1][3])} MiB, OOM kills {sampler.oom.total}")
@@ -331,11 +335,16 @@ def settle_counts(ledger, accepted):
     return completed, twice
 
 
+def restarts(workers):
+    """{container: Docker's RestartCount} (a worker that died and was started again by its restart policy)."""
+    out = run("docker", "inspect", "-f", "{{.Name}} {{.RestartCount}}", *workers, check=False)
+    return {name.lstrip("/"): int(n) for name, n in (line.split() for line in out.splitlines() if line.strip())}
+
+
 def summarize(stack, sampler, t0, accepted, refused, completed, twice, outcome, extra=None):
     limit = stack.cgroup.read("memory.limit_in_bytes")
     peak = stack.cgroup.read("memory.max_usage_in_bytes")
-    end = sampler.last_progress or t0
-    drain_s = round(end - t0, 1)
+    drain_s = round(sampler.last_progress - t0, 1) if sampler.last_progress and completed else None
     # Still queued or reserved when the drain stopped (a timeout): not counted as lost.
     pending = (sampler.depth or 0) + (sampler.unacked or 0) if not outcome.startswith("all") else 0
     out = {
@@ -346,12 +355,13 @@ def summarize(stack, sampler, t0, accepted, refused, completed, twice, outcome, 
         "pendingAtEnd": pending,
         "executedTwice": twice,
         "oomKills": sampler.oom.total,
+        "workerRestarts": sum(restarts(stack.workers).values()) - sum(sampler.restarts.values()),
         "failcnt": stack.cgroup.read("memory.failcnt"),
         "peakBytes": peak,
         "peakPercent": round(100 * peak / limit, 1),
         "limitBytes": limit,
         "drainSeconds": drain_s,
-        "tasksPerSecond": round(completed / drain_s, 1) if drain_s > 0 else None,
+        "tasksPerSecond": round(completed / drain_s, 1) if drain_s else None,
         "outcome": outcome,
         "samples": sampler.samples,
     }
@@ -391,7 +401,7 @@ def run_burst(stack, ledger, ledger_url, name, args):
     accepted, refused = enqueue(stack, calls, pace, sampler, label, t0)
     t_enqueued = time.monotonic() - t0
     log(f"{label}: enqueued {len(accepted):,} (refused {refused}) in {t_enqueued:.1f}s; draining")
-    outcome = drain(stack, sampler, len(accepted), t0, args.settle, args.drain_timeout, label)
+    outcome = drain(stack, sampler, len(accepted), t0, args, label)
     sampler.finish()
     completed, twice = settle_counts(ledger, accepted)
     light = sum(1 for c in calls if c[0] == "demo.light" and c[1]["token"] in set(accepted))
@@ -461,7 +471,7 @@ def run_backlog(stack, ledger, ledger_url, args, attempts=None):
     log(f"{label}: accepted {len(accepted):,}, refused {refused:,} in {t_enqueued:.1f}s; starting the workers")
     t_start, wall_start = time.monotonic(), time.time()
     run("docker", "start", *stack.workers)
-    outcome = drain(stack, sampler, len(accepted), t0, args.settle, args.drain_timeout, label)
+    outcome = drain(stack, sampler, len(accepted), t0, args, label, started=t_start)
     sampler.finish()
     completed, twice = settle_counts(ledger, accepted)
     r = summarize(stack, sampler, t0, accepted, refused, completed, twice, outcome, {
@@ -575,7 +585,7 @@ def measure_ceiling(args, stack, ledger, ledger_url, cgroup, config_dir):
     t0 = time.monotonic()
     sampler = Sampler(stack, ledger, t0)
     sampler.start()
-    outcome = drain(stack, sampler, len(tokens), t0, args.settle, args.drain_timeout, "ceiling")
+    outcome = drain(stack, sampler, len(tokens), t0, args, "ceiling")
     sampler.finish()
     run("docker", "rm", "-f", name)
     completed, _ = settle_counts(ledger, tokens)
@@ -705,7 +715,7 @@ def cmd_report(args):
     ceiling = results.get("ceiling") or {}
     ceil_rate = ceiling.get("tasksPerSecond")
     header = ["stack", "burst", "accepted", "refused", "completed", "lost", "twice", "OOM", "failcnt",
-              "peak MiB", "peak %", "drain s", "tasks/s", "% ceiling"]
+              "peak MiB", "peak %", "drain s", "tasks/s", "% ceiling", "drain ended"]
     rows = []
     for kind in STACK_ORDER:
         for burst in BURSTS:
@@ -718,7 +728,8 @@ def cmd_report(args):
             rows.append([kind, burst, fmt(r["accepted"]), fmt(r["refused"]), fmt(r["completed"]), fmt(r["lost"]),
                          fmt(r["executedTwice"]), fmt(r["oomKills"]), fmt(r["failcnt"]),
                          fmt(mib(r["peakBytes"]), ",.0f"), fmt(r["peakPercent"], ".0f"), fmt(r["drainSeconds"], ".1f"),
-                         fmt(r["tasksPerSecond"], ",.1f"), "—" if share is None else f"{share}%"])
+                         fmt(r["tasksPerSecond"], ",.1f"), "—" if share is None else f"{share}%",
+                         r["outcome"].split(" (")[0]])
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     lines = [f"queuekit burst benchmark — emulated {args.memory} VPS, scale {args.scale:g}"]
     lines.append("  ".join(h.ljust(w) if i < 2 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths))))
@@ -733,7 +744,7 @@ def cmd_report(args):
     for burst in BURSTS:
         k = results["stacks"].get("kit", {}).get("bursts", {}).get(burst)
         u = results["stacks"].get("untuned", {}).get("bursts", {}).get(burst)
-        if k and u and u["drainSeconds"]:
+        if k and u and k["drainSeconds"] and u["drainSeconds"]:
             lines.append(f"drain time kit/untuned, {burst}: {k['drainSeconds'] / u['drainSeconds']:.2f}×")
     kb = results["stacks"].get("kit", {}).get("bursts", {}).get("backlog")
     if kb:
@@ -757,6 +768,8 @@ def cmd_report(args):
                 if g:
                     lines.append(f"  {burst}: enqueued in {r['enqueueSeconds']} s; {g['count']:,} pauses > 0.5 s between "
                                  f"two `received` of a worker, {g['seconds']:,} s in all, longest {g['max']} s")
+                if r.get("workerRestarts"):
+                    lines.append(f"  {burst}: worker containers restarted {r['workerRestarts']} times")
                 if not r["outcome"].startswith("all"):
                     lines.append(f"  {burst}: drain ended: {r['outcome']}, {r.get('pendingAtEnd', 0):,} still queued "
                                  f"or reserved (not counted as lost)")
@@ -869,6 +882,7 @@ def main():
     p.add_argument("--skip", default="")
     p.add_argument("--settle", type=float, default=20.0)
     p.add_argument("--drain-timeout", type=float, default=3600.0)
+    p.add_argument("--stall", type=float, default=300.0)
     p.add_argument("--ledger-port", type=int)
     p.add_argument("--redis-port", type=int)
     p.add_argument("--started", type=int, default=int(time.time()))
