@@ -20,10 +20,9 @@ const { config, redisPassword, sshPrivateKey, plan } = configAndPlan();
 const host = new VpsHost("host", {
   stack,
   config: config.host,
-  plan,
+  plan: plan.host,
   redisTcpBacklog: config.redis.tcpBacklog,
   sshPrivateKey,
-  docker: { manage: config.host.manageDaemonJson },
 });
 // Every Docker resource waits for the prepared host; destroy goes in reverse.
 const engine = new docker.Provider("docker", dockerEngine(config.host.connection), { dependsOn: [host.ready] });

@@ -7,8 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../infra/config/errors";
 import { isRecord, parseConfig } from "../infra/config/parse";
 import { rawFromEntries } from "../infra/config/raw";
-import { PRESET_NAMES, type PresetName } from "../infra/config/schema";
-import { PRESETS } from "../infra/plan/presets";
+import { isPresetName, PRESET_NAMES, PRESETS } from "../infra/config/presets";
 import { PlanError } from "../infra/plan/errors";
 import { planMemory } from "../infra/plan/planner";
 import { renderPlanSvg } from "../infra/plan/svg";
@@ -61,7 +60,7 @@ function withProfile(source: Source, profile: string): Source {
 }
 
 const presetWorkers = (preset: unknown): unknown[] | undefined =>
-  PRESET_NAMES.some((name) => name === preset) ? [...(PRESETS[preset as PresetName].workers as unknown[])] : undefined;
+  isPresetName(preset) ? [...(PRESETS[preset].workers as unknown[])] : undefined;
 
 function sourceFrom(values: { stack?: string; config?: string; preset?: string }): Source {
   const given = Object.entries(values).filter(([, v]) => v !== undefined);

@@ -16,12 +16,13 @@ import {
 export interface VpsHostArgs {
   readonly stack: string;
   readonly config: HostConfig;
-  readonly plan: MemoryPlan;
+  /** The host's planned figures: memory (whole MiB) and reserve. */
+  readonly plan: MemoryPlan["host"];
   /** Redis' tcp-backlog: net.core.somaxconn must not be below it. */
   readonly redisTcpBacklog: number;
   /** Required with an ssh connection. Kept secret: the state holds it encrypted, no output shows it. */
   readonly sshPrivateKey?: pulumi.Input<string>;
-  /** daemon.json handling; by default managed at /etc/docker/daemon.json, engine restarted when it changed. */
+  /** daemon.json handling; by default as config.manageDaemonJson says, at /etc/docker/daemon.json, the engine restarted when it changed. */
   readonly docker?: Partial<DockerOptions>;
   /** SSH dial attempts (with the provider's backoff) while a new host is still booting; default 30. */
   readonly dialErrorLimit?: number;
@@ -46,12 +47,18 @@ export class VpsHost extends pulumi.ComponentResource {
   constructor(name: string, args: VpsHostArgs, opts?: pulumi.ComponentResourceOptions) {
     const { config: host, plan, stack } = args;
     const docker: DockerOptions = {
-      manage: args.docker?.manage ?? true,
+      manage: args.docker?.manage ?? host.manageDaemonJson,
       configFile: args.docker?.configFile ?? DEFAULT_DOCKER_CONFIG,
       restart: args.docker?.restart ?? "auto",
     };
     // Rendering first: a bad input throws before any resource is registered.
-    const rendered = renderHostSteps({ stack, host, redisTcpBacklog: args.redisTcpBacklog, docker });
+    const rendered = renderHostSteps({
+      stack,
+      host,
+      memory: plan.memory.bytes,
+      redisTcpBacklog: args.redisTcpBacklog,
+      docker,
+    });
     const connection = host.connection;
     if (connection.kind === "ssh" && args.sshPrivateKey === undefined) {
       throw new Error(`VpsHost ${name}: an ssh connection to ${targetLabel(connection)} needs sshPrivateKey`);
@@ -60,8 +67,8 @@ export class VpsHost extends pulumi.ComponentResource {
     // A plain summary, never the key: the component's inputs (what per-resource policies see) and its
     // registered outputs (what stack policies see).
     const summary = {
-      memoryBytes: plan.host.memory.bytes,
-      reserveBytes: plan.host.reserve.bytes,
+      memoryBytes: plan.memory.bytes,
+      reserveBytes: plan.reserve.bytes,
       swapFileBytes: host.swapFile,
       connection:
         connection.kind === "ssh"

@@ -1,6 +1,6 @@
-import { PRESETS } from "../plan/presets";
 import { ConfigError, type ConfigIssue, keyPath } from "./errors";
-import { configSchemaAt, PRESET_NAMES, type PresetName } from "./schema";
+import { isPresetName, PRESETS } from "./presets";
+import { configSchemaAt } from "./schema";
 import type { QueuekitConfig } from "./types";
 
 type Issue = { readonly path: readonly PropertyKey[]; readonly message: string; readonly keys?: readonly string[] };
@@ -20,8 +20,6 @@ function withPreset(raw: unknown): unknown {
   if (!isRecord(raw) || !isPresetName(raw.preset)) return raw;
   return mergeOver(PRESETS[raw.preset], raw);
 }
-
-const isPresetName = (value: unknown): value is PresetName => PRESET_NAMES.some((name) => name === value);
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);

@@ -1,4 +1,7 @@
-import type { PresetName } from "../config/schema";
+export const PRESET_NAMES = ["1GiB", "2GiB", "4GiB", "8GiB"] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+export const isPresetName = (value: unknown): value is PresetName => PRESET_NAMES.some((name) => name === value);
 
 // A preset is the raw config of a typical VPS shape. parseConfig lays the stack's own keys over it
 // (objects merge key by key, lists such as `workers` replace), then the schema fills the rest.

@@ -1,91 +1,16 @@
+// The zod schema of the stack config: each key's accepted form and its plain default. Rules across keys are in
+// rules.ts, defaults that depend on other keys in defaults.ts, presets in presets.ts.
 import { z } from "zod";
 import { bindProblem } from "./bind";
+import { defaultManageDaemonJson, defaultSomaxconn, REDIS_SHARE } from "./defaults";
+import { PRESET_NAMES } from "./presets";
 import { type AppProfile, readProfile } from "./profile";
-import type { MaxmemoryPolicy, PoolKind, QueuekitConfig, WorkerPoolConfig } from "./types";
-import { ceilMiB, floorMiB, formatSize, MiB, parseShare, parseSize, SHARE_FORM, SIZE_FORM } from "./units";
+import { hostRuleIssues, REDIS_MIN, redisMemoryIssues } from "./rules";
+import type { MaxmemoryPolicy, PoolKind, QueuekitConfig, ShareOrBytes, WorkerPoolConfig } from "./types";
+import { formatSize, MiB, parseShare, parseSize, SHARE_FORM, SIZE_FORM } from "./units";
+import { bool, type Ctx, int, issue, list, oneOf, reject, size, strict, text } from "./zod";
 
-// Every leaf parses from `unknown` with a message of its own, so each error says what is accepted.
-
-type Ctx = z.RefinementCtx;
-
-function issue(ctx: Ctx, message: string, path?: PropertyKey[]): void {
-  ctx.addIssue({ code: "custom", message, ...(path && { path }) });
-}
-
-// Zod's idiom for a failed transform: record the issue, return a value that is never used.
-function reject(ctx: Ctx, message: string): never {
-  issue(ctx, message);
-  return z.NEVER;
-}
-
-const quoted = (values: readonly unknown[]): string => values.map((v) => JSON.stringify(v)).join(", ");
-
-function size(min: number, why = "") {
-  return z.unknown().transform((value, ctx) => {
-    const parsed = parseSize(value);
-    if (!parsed.ok) return reject(ctx, parsed.reason);
-    if (parsed.value < min)
-      return reject(ctx, `${parsed.value === 0 ? "zero" : "too small"}: at least ${formatSize(min)}${why}`);
-    return parsed.value;
-  });
-}
-
-function int(min: number, max: number, why = "") {
-  return z
-    .unknown()
-    .transform((value, ctx) =>
-      typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
-        ? value
-        : reject(ctx, `a whole number from ${min} to ${max}${why}`),
-    );
-}
-
-function oneOf<const T extends string | number>(
-  values: readonly T[],
-  refusal: (value: unknown) => string | undefined = () => undefined,
-) {
-  return z
-    .unknown()
-    .transform(
-      (value, ctx): T =>
-        values.some((v) => v === value)
-          ? (value as T)
-          : reject(ctx, `${refusal(value) ?? "not accepted"}; one of ${quoted(values)}`),
-    );
-}
-
-function text(form: string, pattern = /\S/) {
-  return z
-    .unknown()
-    .transform((value, ctx) =>
-      typeof value === "string" && pattern.test(value) ? value : reject(ctx, `expected ${form}`),
-    );
-}
-
-const bool = () =>
-  z.unknown().transform((value, ctx) => (typeof value === "boolean" ? value : reject(ctx, "true or false")));
-
-function strict<S extends z.core.$ZodLooseShape>(what: string, shape: S) {
-  const keys = Object.keys(shape).join(", ");
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === "unrecognized_keys"
-        ? `unknown key; ${what} accepts: ${keys}`
-        : `expected ${what}: an object with keys ${keys}`,
-  });
-}
-
-function list<T extends z.ZodType>(item: T, form: string) {
-  return z.array(item, { error: `expected a list of ${form}` }).min(1, { error: `at least one ${form}` });
-}
-
-// Redis needs room for its own structures plus a queue worth having.
-export const REDIS_MIN = 64 * MiB;
-
-/** Default host reserve: dockerd + containerd + shims + sshd/systemd (≈230 MiB RSS measured) and 1/16 of RAM for the kernel and page cache. */
-export const defaultReserve = (memory: number): number => ceilMiB(256 * MiB + memory / 16);
-
-const memoryOrShare = z.unknown().transform((value, ctx): { bytes: number } | { share: number } => {
+const memoryOrShare = z.unknown().transform((value, ctx): ShareOrBytes => {
   if (typeof value === "string" && value.trim().endsWith("%")) {
     const share = parseShare(value);
     return share.ok ? { share: share.value } : reject(ctx, share.reason);
@@ -162,7 +87,7 @@ const POLICIES = [
 
 const redis = strict("redis", {
   image: text('an image reference, e.g. "redis:7"').default("redis:7"),
-  memory: memoryOrShare.default({ share: 0.25 }),
+  memory: memoryOrShare.default({ share: REDIS_SHARE }),
   persistence: oneOf(["none", "rdb", "aof"] as const).default("aof"),
   maxmemoryPolicy: oneOf(POLICIES, (v) =>
     typeof v === "string" && v.startsWith("allkeys-")
@@ -330,9 +255,6 @@ const monitoring = strict("monitoring", {
   queueBacklogAlert: int(1, 100_000_000).default(10_000),
 });
 
-export const PRESET_NAMES = ["1GiB", "2GiB", "4GiB", "8GiB"] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
-
 /** The whole stack config (namespace `queuekit`), defaults filled, sizes in bytes; profile paths from `baseDir`. */
 export const configSchemaAt = (baseDir: string) =>
   strict("the queuekit config", {
@@ -342,32 +264,17 @@ export const configSchemaAt = (baseDir: string) =>
     workers: list(workerPoolFieldsAt(baseDir).transform(resolvePool), "worker pool"),
     monitoring: monitoring.prefault({}),
   }).transform((c, ctx): QueuekitConfig => {
-    const redisMemory =
-      "share" in c.redis.memory ? floorMiB(c.host.memory * c.redis.memory.share) : c.redis.memory.bytes;
-    if (redisMemory < REDIS_MIN) {
-      issue(
-        ctx,
-        `resolves to ${formatSize(redisMemory)} of host.memory; Redis needs at least ${formatSize(REDIS_MIN)} — raise the share or write a size`,
-        ["redis", "memory"],
-      );
-    }
-    // 4096 is the kernel default since Linux 5.4: never lower it.
-    const somaxconn = c.host.sysctl.somaxconn ?? Math.max(4096, c.redis.tcpBacklog);
-    if (somaxconn < c.redis.tcpBacklog) {
-      issue(
-        ctx,
-        `at least redis.tcpBacklog (${c.redis.tcpBacklog}): the kernel silently caps Redis' listen backlog at somaxconn`,
-        ["host", "sysctl", "somaxconn"],
-      );
-    }
-    const ssh = c.host.connection.kind === "ssh";
-    if (c.host.manageDaemonJson === true && !ssh) {
-      issue(
-        ctx,
-        "the local target shares this machine's Docker engine and leaves its daemon.json alone; remove the key, or use an ssh connection",
-        ["host", "manageDaemonJson"],
-      );
-    }
+    const somaxconn = c.host.sysctl.somaxconn ?? defaultSomaxconn(c.redis.tcpBacklog);
+    const host = {
+      ...c.host,
+      manageDaemonJson: c.host.manageDaemonJson ?? defaultManageDaemonJson(c.host.connection),
+      sysctl: { ...c.host.sysctl, somaxconn },
+    };
+    for (const { path, message } of [
+      ...redisMemoryIssues(c.host.memory, c.redis.memory),
+      ...hostRuleIssues(host, c.redis.tcpBacklog),
+    ])
+      issue(ctx, message, [...path]);
     c.workers.forEach((w, i) => {
       const first = c.workers.findIndex((other) => other.name === w.name);
       if (first !== i)
@@ -384,16 +291,5 @@ export const configSchemaAt = (baseDir: string) =>
         );
       }
     });
-    return {
-      preset: c.preset,
-      host: {
-        ...c.host,
-        reserve: c.host.reserve ?? defaultReserve(c.host.memory),
-        manageDaemonJson: c.host.manageDaemonJson ?? ssh,
-        sysctl: { ...c.host.sysctl, somaxconn },
-      },
-      redis: { ...c.redis, memory: redisMemory },
-      workers: c.workers,
-      monitoring: c.monitoring,
-    };
+    return { preset: c.preset, host, redis: c.redis, workers: c.workers, monitoring: c.monitoring };
   });

@@ -1,4 +1,5 @@
-// The parsed stack config: every memory value in bytes. Sizes the planner decides are left out when not given.
+// The parsed stack config: what the user wrote, validated, sizes in bytes. Sizes the planner decides (the host
+// reserve, a Redis share of the host, pool budgets) are left as given: infra/plan/ turns them into bytes.
 import type { AppProfile } from "./profile";
 
 export type Connection =
@@ -22,8 +23,8 @@ export interface Sysctl {
 export interface HostConfig {
   readonly memory: number;
   readonly cpus: number;
-  /** OS, dockerd/containerd and their shims, sshd, kernel, page cache floor. */
-  readonly reserve: number;
+  /** OS, dockerd/containerd and their shims, sshd, kernel, page cache floor; absent: the plan's default. */
+  readonly reserve?: number;
   readonly connection: Connection;
   readonly sysctl: Sysctl;
   readonly transparentHugePages: "never" | "madvise";
@@ -38,10 +39,13 @@ export interface HostConfig {
 export type Persistence = "none" | "rdb" | "aof";
 export type MaxmemoryPolicy = "noeviction" | "volatile-lru" | "volatile-lfu" | "volatile-ttl" | "volatile-random";
 
+/** A size in bytes, or a share of host.memory (0.25 for "25%") that the plan turns into whole MiB. */
+export type ShareOrBytes = { readonly share: number } | { readonly bytes: number };
+
 export interface RedisConfig {
   readonly image: string;
-  /** Container limit in bytes (a share of host.memory is resolved to bytes). */
-  readonly memory: number;
+  /** Container limit: bytes, or a share of host.memory (the plan resolves it). */
+  readonly memory: ShareOrBytes;
   readonly persistence: Persistence;
   readonly maxmemoryPolicy: MaxmemoryPolicy;
   /** Host address the port is published on, or "none" (reachable on the Docker network only). */

@@ -73,3 +73,7 @@ export function formatSize(bytes: number): string {
 
 export const floorMiB = (bytes: number): number => Math.floor(bytes / MiB) * MiB;
 export const ceilMiB = (bytes: number): number => Math.ceil(bytes / MiB) * MiB;
+
+/** A size or a share of `whole`, in whole MiB (a share is rounded down). */
+export const bytesOf = (value: { readonly share: number } | { readonly bytes: number }, whole: number): number =>
+  "share" in value ? floorMiB(whole * value.share) : value.bytes;

@@ -1,5 +1,5 @@
 import type { QueuekitConfig, RedisConfig, WorkerPoolConfig } from "../config/types";
-import { ceilMiB, floorMiB, MiB } from "../config/units";
+import { bytesOf, ceilMiB, floorMiB, MiB } from "../config/units";
 import { concurrencyText } from "./describe";
 import { PlanError, type PlanItem } from "./errors";
 import { POOL_MARGIN, type PoolSpec, specsOf } from "./pools";
@@ -12,6 +12,9 @@ export { autoConcurrencyCap, CHILD_RECYCLE_RATIO, POOL_MARGIN } from "./pools";
  * when evictions turn result-key memory into queue memory, Redis' RSS reaches 2× used_memory; 50% was OOM-killed.
  */
 export const MAXMEMORY_RATIO = 0.4;
+
+/** Default host reserve: dockerd + containerd + shims + sshd/systemd (≈230 MiB RSS measured) and 1/16 of RAM for the kernel and page cache. */
+export const defaultReserve = (memory: number): number => ceilMiB(256 * MiB + memory / 16);
 
 /** used_memory of an empty Redis 7 with the kit's clients connected: what a backlog cannot use. */
 export const REDIS_BASELINE = MiB;
@@ -64,8 +67,8 @@ const containerTotal = (containers: readonly PlannedContainer[]): number =>
  */
 export function planMemory(config: QueuekitConfig): MemoryPlan {
   const host = floorMiB(config.host.memory);
-  const reserve = ceilMiB(config.host.reserve);
-  const redis = planRedis(config.redis, config.workers);
+  const reserve = ceilMiB(config.host.reserve ?? defaultReserve(config.host.memory));
+  const redis = planRedis(config.redis, config.host.memory, config.workers);
   const monitoring = config.monitoring.enabled ? container(floorMiB(config.monitoring.memory)) : undefined;
   const free = host - reserve - redis.limit.bytes - (monitoring?.limit.bytes ?? 0);
   const workers = planPools(
@@ -96,8 +99,8 @@ export function planMemory(config: QueuekitConfig): MemoryPlan {
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
-function planRedis(redis: RedisConfig, workers: readonly WorkerPoolConfig[]): RedisPlan {
-  const limit = floorMiB(redis.memory);
+function planRedis(redis: RedisConfig, hostMemory: number, workers: readonly WorkerPoolConfig[]): RedisPlan {
+  const limit = floorMiB(bytesOf(redis.memory, hostMemory));
   const maxmemory = floorMiB(limit * MAXMEMORY_RATIO);
   const backlog = backlogOf(maxmemory, workers);
   return {

@@ -1,10 +1,10 @@
 // Host preparation as shell steps: pure functions from the host config to the files and the scripts that
 // install them (create) and undo them (delete). The same text runs over SSH and on this machine.
 import { createHash } from "node:crypto";
+import { hostRuleIssues, throwIssues } from "../config/rules";
 import type { Connection, HostConfig } from "../config/types";
+import { MiB } from "../config/units";
 import { fill, readTemplate } from "./template";
-
-const MiB = 2 ** 20;
 
 /** Log rotation the engine applies to every container: the same values as components/common.ts `rotatedLogs`. */
 export const DOCKER_LOG_ROTATION = { logDriver: "json-file", logOpts: { "max-size": "10m", "max-file": "3" } } as const;
@@ -25,6 +25,8 @@ export interface DockerOptions {
 export interface HostRenderInput {
   readonly stack: string;
   readonly host: HostConfig;
+  /** host.memory as planned (plan.host.memory.bytes: whole MiB): the boot check and the emulated cgroup use it. */
+  readonly memory: number;
   /** Redis' tcp-backlog: net.core.somaxconn must not be below it. */
   readonly redisTcpBacklog: number;
   readonly docker: DockerOptions;
@@ -64,19 +66,15 @@ export function targetLabel(connection: Connection): string {
   return connection.kind === "ssh" ? `${connection.user}@${connection.host}:${connection.port}` : "localhost";
 }
 
-/** Refuses inputs no step could honour; every message names the config key. */
+/**
+ * Refuses inputs no step could honour: a host config built without parseConfig breaking the config's host rules
+ * (a ConfigError naming the key), then what only rendering needs (names, whole MiB, paths).
+ */
 export function validateHostInput(input: HostRenderInput): void {
   const { host, stack } = input;
+  throwIssues(hostRuleIssues(host, input.redisTcpBacklog));
   const problems: string[] = [];
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) problems.push(`stack name ${JSON.stringify(stack)}: only A-Z a-z 0-9 _ . -`);
-  if (host.sysctl.somaxconn < input.redisTcpBacklog) {
-    problems.push(
-      `host.sysctl.somaxconn (${host.sysctl.somaxconn}) is below redis.tcpBacklog (${input.redisTcpBacklog}): the kernel would cut Redis' backlog`,
-    );
-  }
-  if (host.emulate && host.connection.kind !== "local") {
-    problems.push("host.emulate applies to the local target only: a real VPS already has its own memory size");
-  }
   if (host.swapFile % MiB !== 0) problems.push(`host.swapFile (${host.swapFile} bytes) must be whole MiB`);
   if (!input.docker.configFile.startsWith("/"))
     problems.push(`docker config file ${input.docker.configFile}: an absolute path`);
@@ -134,10 +132,11 @@ export function renderHostSteps(input: HostRenderInput): HostStep[] {
   const script = scriptWriter(stack, host.connection);
   const steps: HostStep[] = [];
 
-  const minMemKiB = Math.floor((host.memory / 1024) * 0.85);
+  // MemTotal is below the nominal size (kernel, firmware): refuse a host with less than 85% of what was planned.
+  const minMemKiB = Math.floor((input.memory / 1024) * 0.85);
   steps.push(
     script.step("boot", [], {}, "1", {
-      create: ["boot.sh", { memoryMiB: host.memory / MiB, minMemKiB }],
+      create: ["boot.sh", { memoryMiB: input.memory / MiB, minMemKiB }],
     }),
   );
 
@@ -200,8 +199,8 @@ export function renderHostSteps(input: HostRenderInput): HostStep[] {
   if (host.emulate) {
     const cg = { cgroupQ: shq(paths.cgroup) };
     steps.push(
-      script.step("cgroup", ["boot"], {}, `${paths.cgroup} ${host.memory}`, {
-        create: ["cgroup-apply.sh", { ...cg, bytes: host.memory }],
+      script.step("cgroup", ["boot"], {}, `${paths.cgroup} ${input.memory}`, {
+        create: ["cgroup-apply.sh", { ...cg, bytes: input.memory }],
         delete: ["cgroup-revert.sh", cg],
       }),
     );

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
 import { parseConfig } from "../../infra/config/parse";
+import { planMemory } from "../../infra/plan/planner";
 import { hostPaths, renderDaemonJson, renderHostSteps, renderSysctlDropIn } from "../../infra/render/host";
 import { loadImage, startTestEngine, type TestEngine } from "./dockerEngine";
 import { ok, sh, TestStack } from "./harness";
@@ -399,6 +400,7 @@ describe("VpsHost's docker-install step on a Debian host without Docker (a fresh
     const steps = renderHostSteps({
       stack: "install",
       host: config.host,
+      memory: planMemory(config).host.memory.bytes,
       redisTcpBacklog: 511,
       docker: { manage: true, configFile: "/etc/docker/daemon.json", restart: "auto" },
     });

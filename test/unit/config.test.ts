@@ -5,10 +5,9 @@ import { ConfigError, type ConfigIssue } from "../../infra/config/errors";
 import { mergeOver, parseConfig } from "../../infra/config/parse";
 import { readStackConfig } from "../../infra/config/pulumi";
 import { rawFromEntries } from "../../infra/config/raw";
-import { defaultReserve } from "../../infra/config/schema";
 import type { PreforkPoolConfig } from "../../infra/config/types";
 import { formatSize, GiB, KiB, MiB, parseSize } from "../../infra/config/units";
-import { planMemory } from "../../infra/plan/planner";
+import { defaultReserve, planMemory } from "../../infra/plan/planner";
 import { specsOf } from "../../infra/plan/pools";
 import type { PreforkPoolPlan } from "../../infra/plan/types";
 
@@ -100,7 +99,7 @@ describe("parseConfig defaults", () => {
 
   it("fills the host defaults", () => {
     assert.equal(config.host.memory, 2 * GiB);
-    assert.equal(config.host.reserve, 384 * MiB);
+    assert.equal(planMemory(config).host.reserve.bytes, 384 * MiB);
     assert.deepEqual(config.host.connection, { kind: "local" });
     assert.deepEqual(config.host.sysctl, { overcommitMemory: 1, swappiness: 1, somaxconn: 4096 });
     assert.equal(config.host.transparentHugePages, "never");
@@ -115,16 +114,19 @@ describe("parseConfig defaults", () => {
   });
 
   it("fills the redis defaults: a quarter of the host, aof, noeviction, unpublished", () => {
-    assert.deepEqual(config.redis, {
-      image: "redis:7",
-      memory: 512 * MiB,
-      persistence: "aof",
-      maxmemoryPolicy: "noeviction",
-      bind: "none",
-      port: 6379,
-      tcpBacklog: 511,
-      activeDefrag: true,
-    });
+    assert.deepEqual(
+      { ...config.redis, memory: planMemory(config).redis.limit.bytes },
+      {
+        image: "redis:7",
+        memory: 512 * MiB,
+        persistence: "aof",
+        maxmemoryPolicy: "noeviction",
+        bind: "none",
+        port: 6379,
+        tcpBacklog: 511,
+        activeDefrag: true,
+      },
+    );
   });
 
   it("fills the prefork pool defaults, and leaves the sizes to the plan", () => {
@@ -164,8 +166,9 @@ describe("parseConfig defaults", () => {
   });
 
   it("resolves a redis share of host.memory to whole MiB", () => {
-    assert.equal(parseConfig(withKey("redis.memory", "12.5%")).redis.memory, 256 * MiB);
-    assert.equal(parseConfig(withKey("redis.memory", "33%")).redis.memory, 675 * MiB);
+    const redisLimit = (share: string) => planMemory(parseConfig(withKey("redis.memory", share))).redis.limit.bytes;
+    assert.equal(redisLimit("12.5%"), 256 * MiB);
+    assert.equal(redisLimit("33%"), 675 * MiB);
   });
 
   it("keeps autoscale.max as the concurrency the memory is sized for", () => {
@@ -214,7 +217,7 @@ describe("presets", () => {
     assert.equal(c.preset, "2GiB");
     assert.equal(c.host.memory, 2 * GiB);
     assert.equal(c.host.cpus, 4);
-    assert.equal(c.redis.memory, 300 * MiB);
+    assert.equal(planMemory(c).redis.limit.bytes, 300 * MiB);
     assert.equal(c.workers[0].name, "default");
     const own = parseConfig({ preset: "2GiB", workers: [{ ...pool, name: "mine" }] });
     assert.deepEqual(

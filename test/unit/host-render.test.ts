@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import { rotatedLogs } from "../../infra/components/common";
 import { parseConfig } from "../../infra/config/parse";
 import type { HostConfig } from "../../infra/config/types";
+import { planMemory } from "../../infra/plan/planner";
 import {
   asRoot,
   DOCKER_LOG_ROTATION,
@@ -26,8 +27,11 @@ import { matchSnapshot } from "./snapshot";
 const MiB = 2 ** 20;
 const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };
 
+const stackConfig = (host: Record<string, unknown>) =>
+  parseConfig({ host: { memory: "2GiB", cpus: 2, ...host }, workers: [pool] });
+
 function hostConfig(host: Record<string, unknown>): HostConfig {
-  return parseConfig({ host: { memory: "2GiB", cpus: 2, ...host }, workers: [pool] }).host;
+  return stackConfig(host).host;
 }
 
 const ssh = { kind: "ssh", host: "203.0.113.10", port: 22, user: "root", sshOptions: [] };
@@ -35,6 +39,7 @@ const docker = { manage: true, configFile: "/etc/docker/daemon.json", restart: "
 const input = (host: Record<string, unknown>, extra: Partial<HostRenderInput> = {}): HostRenderInput => ({
   stack: "prod",
   host: hostConfig(host),
+  memory: planMemory(stackConfig(host)).host.memory.bytes,
   redisTcpBacklog: 511,
   docker,
   ...extra,
@@ -200,7 +205,10 @@ describe("host input checks", () => {
       input({ connection: ssh, sysctl: { somaxconn: 1024 } }, { redisTcpBacklog: 2048 }),
       /somaxconn \(1024\) is below redis\.tcpBacklog \(2048\)/,
     );
-    refused(input({ connection: ssh, emulate: true }), /host\.emulate applies to the local target only/);
+    refused(
+      { ...input({ connection: ssh }), host: { ...hostConfig({ connection: ssh }), emulate: true } },
+      /host\.emulate applies to the local target only/,
+    );
     refused(
       { ...input({ connection: ssh }), host: { ...hostConfig({ connection: ssh }), swapFile: 3 * MiB + 1 } },
       /whole MiB/,

@@ -121,7 +121,7 @@ function assertPlanInvariants(config: QueuekitConfig, plan: MemoryPlan): void {
   assert.ok(total + plan.host.reserve.bytes <= config.host.memory, "Σ limits × replicas + reserve ≤ host.memory");
   assert.equal(plan.headroom.bytes, plan.host.memory.bytes - plan.host.reserve.bytes - total);
   assert.ok(plan.headroom.bytes >= 0);
-  assert.ok(plan.host.reserve.bytes >= config.host.reserve);
+  assert.ok(plan.host.reserve.bytes >= (config.host.reserve ?? 0));
 
   assert.ok(
     plan.redis.maxmemory.bytes > 0 && plan.redis.maxmemory.bytes < plan.redis.limit.bytes,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseConfig } from "../../infra/config/parse";
-import { PRESET_NAMES } from "../../infra/config/schema";
+import { PRESET_NAMES } from "../../infra/config/presets";
 import { MiB } from "../../infra/config/units";
 import { PlanError } from "../../infra/plan/errors";
 import { containersOf, planMemory } from "../../infra/plan/planner";

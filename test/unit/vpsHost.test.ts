@@ -31,8 +31,10 @@ function make(name: string, host: Record<string, unknown>, extra: Partial<VpsHos
   return new VpsHost(name, {
     stack: "test",
     config: config.host,
-    plan: planMemory(config),
+    plan: planMemory(config).host,
     redisTcpBacklog: config.redis.tcpBacklog,
+    // The config leaves daemon.json alone on the local target; these tests manage it on both unless told not to.
+    docker: { manage: true },
     ...extra,
   });
 }
@@ -65,6 +67,7 @@ describe("VpsHost over ssh", () => {
     const steps = renderHostSteps({
       stack: "test",
       host: config.host,
+      memory: planMemory(config).host.memory.bytes,
       redisTcpBacklog: 511,
       docker: { manage: true, configFile: "/etc/docker/daemon.json", restart: "auto" },
     });

@@ -1,0 +1,14 @@
+// Defaults that depend on other keys (the plain ones are `.default(...)` in schema.ts). Sizes the plan
+// decides (the host reserve, a share of the host, pool budgets) are not here: see infra/plan/.
+import type { Connection } from "./types";
+
+/** Kernel default since Linux 5.4: the kit never lowers it, and raises it to Redis' tcp-backlog. */
+export const KERNEL_SOMAXCONN = 4096;
+
+export const defaultSomaxconn = (redisTcpBacklog: number): number => Math.max(KERNEL_SOMAXCONN, redisTcpBacklog);
+
+/** daemon.json is managed on a VPS (ssh), never on the local target whose engine is this machine's. */
+export const defaultManageDaemonJson = (connection: Connection): boolean => connection.kind === "ssh";
+
+/** Redis' share of host.memory when redis.memory is not set. */
+export const REDIS_SHARE = 0.25;
