@@ -2,7 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Monitoring } from "./components/monitoring";
-import { REDIS_ALIAS, RedisBroker } from "./components/redisBroker";
+import { RedisBroker } from "./components/redisBroker";
 import { kitLabels } from "./components/common";
 import { VpsHost } from "./components/vpsHost";
 import { WorkerPool } from "./components/workerPool";
@@ -11,8 +11,6 @@ import { readStackConfig } from "./config/pulumi";
 import type { Connection } from "./config/types";
 import { PlanError } from "./plan/errors";
 import { planMemory } from "./plan/planner";
-import { renderAlertRules } from "./render/monitoring";
-import { renderRedisConf } from "./render/redisConf";
 
 const stack = pulumi.getStack();
 const { config, redisPassword, sshPrivateKey, plan } = configAndPlan();
@@ -34,29 +32,7 @@ const network = new docker.Network(
 
 const redis = new RedisBroker(
   "redis",
-  {
-    stack,
-    image: config.redis.image,
-    network,
-    plan: plan.redis,
-    port: config.redis.port,
-    password: redisPassword,
-    redisConf: redisPassword.apply((password) =>
-      renderRedisConf({
-        stack,
-        port: config.redis.port,
-        password,
-        tcpBacklog: config.redis.tcpBacklog,
-        maxmemoryBytes: plan.redis.maxmemory.bytes,
-        containerLimitBytes: plan.redis.limit.bytes,
-        maxmemoryPolicy: config.redis.maxmemoryPolicy,
-        persistence: config.redis.persistence,
-        activeDefrag: config.redis.activeDefrag,
-      }),
-    ),
-    publishOn: config.redis.bind === "none" ? undefined : config.redis.bind,
-    cgroupParent: host.cgroupParent,
-  },
+  { stack, config: config.redis, plan: plan.redis, network, password: redisPassword, cgroupParent: host.cgroupParent },
   { providers: { docker: engine }, dependsOn: [host.ready] },
 );
 
@@ -78,7 +54,6 @@ const workers = plan.workers.map(
     ),
 );
 
-const queues = plan.workers.flatMap((pool) => pool.queues);
 const monitoring =
   plan.monitoring &&
   new Monitoring(
@@ -87,17 +62,11 @@ const monitoring =
       stack,
       config: config.monitoring,
       plan: plan.monitoring,
+      redisPlan: plan.redis,
       network,
-      redisAddress: `redis://${REDIS_ALIAS}:${config.redis.port}`,
+      redisAddress: redis.address,
       redisPassword,
-      queues,
-      alertRules: renderAlertRules({
-        stack,
-        monitoring: config.monitoring,
-        queues,
-        maxmemoryBytes: plan.redis.maxmemory.bytes,
-        redisLimitBytes: plan.redis.limit.bytes,
-      }),
+      queues: plan.workers.flatMap((pool) => pool.queues),
       cgroupParent: host.cgroupParent,
     },
     // Not after Redis: the exporter reports redis_up 0 until Redis answers, so both start at once.

@@ -1,8 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringConfig } from "../config/types";
-import type { ContainerMemory } from "../plan/types";
-import { EXPORTER_PASSWORD_FILE, EXPORTER_PORT, exporterArgs, exporterPasswordFile } from "../render/monitoring";
+import type { ContainerMemory, RedisPlan } from "../plan/types";
+import {
+  EXPORTER_PASSWORD_FILE,
+  EXPORTER_PORT,
+  exporterArgs,
+  exporterPasswordFile,
+  renderAlertRules,
+} from "../render/monitoring";
 import { kitLabels, rotatedLogs } from "./common";
 
 export interface MonitoringArgs {
@@ -10,13 +16,13 @@ export interface MonitoringArgs {
   readonly config: MonitoringConfig;
   /** The exporter's limit and memorySwap (== limit), as planned. */
   readonly plan: ContainerMemory;
+  /** Redis as planned: the alert thresholds (maxmemory, container limit). */
+  readonly redisPlan: RedisPlan;
   readonly network: docker.Network;
   /** Redis on the stack network, e.g. redis://redis:6379 (no password). */
   readonly redisAddress: string;
   readonly redisPassword: pulumi.Input<string>;
   readonly queues: readonly string[];
-  /** Rendered alert rules (render/monitoring.ts), exported for the user's Prometheus. */
-  readonly alertRules: string;
   readonly cgroupParent?: string;
 }
 
@@ -25,6 +31,7 @@ export class Monitoring extends pulumi.ComponentResource {
   public readonly container: docker.Container;
   /** Where Prometheus scrapes, or undefined when the port is not published. */
   public readonly metricsUrl?: string;
+  /** Prometheus alert rules sized from the plan, for the user's Prometheus. */
   public readonly alertRules: string;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -71,7 +78,13 @@ export class Monitoring extends pulumi.ComponentResource {
 
     const host = summary.publishOn?.includes(":") ? `[${summary.publishOn}]` : summary.publishOn; // IPv6 in a URL
     this.metricsUrl = host ? `http://${host}:${config.port}/metrics` : undefined;
-    this.alertRules = args.alertRules;
+    this.alertRules = renderAlertRules({
+      stack: args.stack,
+      monitoring: config,
+      queues: args.queues,
+      maxmemoryBytes: args.redisPlan.maxmemory.bytes,
+      redisLimitBytes: args.redisPlan.limit.bytes,
+    });
     this.registerOutputs({ ...summary, container: this.container.name, metricsUrl: this.metricsUrl });
   }
 }

@@ -1,20 +1,18 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import type { RedisConfig } from "../config/types";
 import type { RedisPlan } from "../plan/types";
+import { renderRedisConf } from "../render/redisConf";
 import { kitLabels, rotatedLogs } from "./common";
 
 export interface RedisBrokerArgs {
   readonly stack: string;
-  readonly image: pulumi.Input<string>;
-  readonly network: docker.Network;
+  /** Image, port, where it is published (bind), tcp-backlog, activedefrag. */
+  readonly config: RedisConfig;
   /** Limit, memorySwap (== limit), maxmemory, policy and persistence, as planned. */
   readonly plan: RedisPlan;
-  readonly port: number;
-  /** Rendered redis.conf; secret because it holds the password. */
-  readonly redisConf: pulumi.Input<string>;
+  readonly network: docker.Network;
   readonly password: pulumi.Input<string>;
-  /** Publish the port on this host address (127.0.0.1 or a private address); undefined = not published. */
-  readonly publishOn?: string;
   /** Parent cgroup that emulates a small VPS on a big machine (local target only). */
   readonly cgroupParent?: string;
 }
@@ -29,11 +27,13 @@ export class RedisBroker extends pulumi.ComponentResource {
   public readonly volume: docker.Volume;
   /** redis://:<password>@<name>:<port>/0 for workers on the same network (secret). */
   public readonly url: pulumi.Output<string>;
+  /** redis://<name>:<port> on the stack's network, without the password (for the exporter). */
+  public readonly address: string;
   public readonly maxmemoryBytes: pulumi.Output<number>;
-  public readonly hostName: pulumi.Output<string>;
 
   constructor(name: string, args: RedisBrokerArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { plan } = args;
+    const { stack, config, plan } = args;
+    const publishOn = config.bind === "none" ? undefined : config.bind;
     // What the policy pack reads (bytes; never the password): redis-maxmemory-*, redis-broker-eviction-safe, redis-not-public.
     const summary = {
       memoryBytes: plan.limit.bytes,
@@ -41,7 +41,7 @@ export class RedisBroker extends pulumi.ComponentResource {
       maxmemoryPolicy: plan.policy,
       persistence: plan.persistence,
       auth: true,
-      publishOn: args.publishOn,
+      publishOn,
     };
     super("queuekit:redis:RedisBroker", name, summary, opts);
     const containerName = `qk-${args.stack}-redis`;
@@ -56,20 +56,26 @@ export class RedisBroker extends pulumi.ComponentResource {
       name,
       {
         name: containerName,
-        image: args.image,
+        image: config.image,
         command: ["redis-server", confPath],
         memory: plan.limit.mib,
         memorySwap: plan.memorySwap.mib,
         restart: "unless-stopped",
-        uploads: [{ file: confPath, content: pulumi.secret(args.redisConf) }],
+        // Secret: the rendered file holds the password.
+        uploads: [
+          {
+            file: confPath,
+            content: pulumi.secret(pulumi.output(args.password).apply((p) => renderConf(stack, config, plan, p))),
+          },
+        ],
         volumes: [{ volumeName: this.volume.name, containerPath: "/data" }],
         networksAdvanced: [{ name: args.network.name, aliases: [REDIS_ALIAS] }],
-        ports: args.publishOn ? [{ internal: args.port, external: args.port, ip: args.publishOn }] : [],
+        ports: publishOn ? [{ internal: config.port, external: config.port, ip: publishOn }] : [],
         // The password is read from the mounted config so it never shows in `docker inspect`.
         healthcheck: {
           tests: [
             "CMD-SHELL",
-            `redis-cli -p ${args.port} --no-auth-warning -a "$(sed -n 's/^requirepass //p' ${confPath})" ping | grep -q PONG`,
+            `redis-cli -p ${config.port} --no-auth-warning -a "$(sed -n 's/^requirepass //p' ${confPath})" ping | grep -q PONG`,
           ],
           interval: "5s",
           timeout: "3s",
@@ -85,9 +91,24 @@ export class RedisBroker extends pulumi.ComponentResource {
       { parent: this, deleteBeforeReplace: true },
     );
 
-    this.hostName = pulumi.output(REDIS_ALIAS);
-    this.url = pulumi.secret(pulumi.interpolate`redis://:${args.password}@${REDIS_ALIAS}:${args.port}/0`);
+    this.address = `redis://${REDIS_ALIAS}:${config.port}`;
+    this.url = pulumi.secret(pulumi.interpolate`redis://:${args.password}@${REDIS_ALIAS}:${config.port}/0`);
     this.maxmemoryBytes = pulumi.output(plan.maxmemory.bytes);
     this.registerOutputs({ ...summary, url: this.url, container: this.container.name });
   }
+}
+
+/** The broker's redis.conf: sizes and policy from the plan, the rest from its config. */
+function renderConf(stack: string, config: RedisConfig, plan: RedisPlan, password: string): string {
+  return renderRedisConf({
+    stack,
+    port: config.port,
+    password,
+    tcpBacklog: config.tcpBacklog,
+    maxmemoryBytes: plan.maxmemory.bytes,
+    containerLimitBytes: plan.limit.bytes,
+    maxmemoryPolicy: plan.policy,
+    persistence: plan.persistence,
+    activeDefrag: config.activeDefrag,
+  });
 }
