@@ -1,6 +1,6 @@
 import type { QueuekitConfig, RedisConfig, WorkerPoolConfig } from "../config/types";
 import { bytesOf, ceilMiB, floorMiB, MiB } from "../config/units";
-import { concurrencyText } from "./describe";
+import { containersOf, kindOf, type PlannedContainer } from "./containers";
 import { PlanError, type PlanItem } from "./errors";
 import { POOL_MARGIN, type PoolSpec, specsOf } from "./pools";
 import type { Backlog, ContainerMemory, MemoryPlan, PoolBudget, RedisPlan, Size, WorkerPoolPlan } from "./types";
@@ -25,37 +25,6 @@ const container = (limit: number, swap = 0): ContainerMemory => ({
   limit: size(limit),
   memorySwap: size(limit + swap),
 });
-
-export type PlannedContainer = {
-  /** The config key that sizes it: "redis.memory", "workers[0]", "monitoring.memory". */
-  readonly key: string;
-  readonly name: string;
-  readonly memory: ContainerMemory;
-  readonly replicas: number;
-} & (
-  | { readonly kind: "redis" }
-  | { readonly kind: "monitoring" }
-  | { readonly kind: "worker"; readonly pool: WorkerPoolPlan }
-);
-
-/** Every container of the plan with its replica count, in a fixed order: redis, workers, monitoring. */
-export function containersOf(plan: Pick<MemoryPlan, "redis" | "workers" | "monitoring">): PlannedContainer[] {
-  const { redis, workers, monitoring } = plan;
-  return [
-    { kind: "redis", key: "redis.memory", name: "redis", memory: redis, replicas: 1 },
-    ...workers.map((w) => ({
-      kind: "worker" as const,
-      key: `workers[${w.source}]`,
-      name: w.name,
-      memory: w,
-      replicas: w.replicas,
-      pool: w,
-    })),
-    ...(monitoring
-      ? [{ kind: "monitoring" as const, key: "monitoring.memory", name: "monitoring", memory: monitoring, replicas: 1 }]
-      : []),
-  ];
-}
 
 /** Σ container limits × replicas. */
 const containerTotal = (containers: readonly PlannedContainer[]): number =>
@@ -200,24 +169,7 @@ function poolPlan(s: PoolSpec, concurrency: number): WorkerPoolPlan {
 
 // What a container asks for, and what to lower, in a refused plan's table.
 function itemFor(c: PlannedContainer): PlanItem {
-  const bytes = c.memory.limit.bytes * c.replicas;
-  const each = `${c.replicas} × ${c.memory.limit.mib} MiB`;
-  if (c.kind === "redis") return { key: c.key, asked: each, bytes, change: "lower redis.memory" };
-  if (c.kind === "monitoring") {
-    return { key: c.key, asked: each, bytes, change: "lower monitoring.memory, or monitoring.enabled: false" };
-  }
-  const w = c.pool;
-  const knob = w.pool === "prefork" && w.autoscale ? "autoscale.max, " : w.auto ? "" : "concurrency, ";
-  const unit = w.pool === "prefork" ? "perChildMemory" : "perTaskMemory";
-  const measured = w.tasks.length > 0;
-  return {
-    key: c.key,
-    asked: `${c.name}: ${each}, ${concurrencyText(w)}`,
-    bytes,
-    change: measured
-      ? `${w.tasks.join(", ")} need ${w.budget.perUnit / MiB} MiB per ${w.pool === "prefork" ? "child" : "task"} (measured): lower ${knob}replicas, or give the host more memory`
-      : `lower ${knob}${unit}, parentMemory or replicas`,
-  };
+  return { key: c.key, bytes: c.memory.limit.bytes * c.replicas, ...kindOf(c).refusal(c) };
 }
 
 function checkFits(plan: MemoryPlan): void {

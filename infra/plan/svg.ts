@@ -1,5 +1,5 @@
-import { containersOf } from "./planner";
-import { concurrencyText, cpusText, mibText, percentOf } from "./describe";
+import { containersOf, kindOf } from "./containers";
+import { cpusText, mibText, percentOf } from "./describe";
 import type { MemoryPlan } from "./types";
 import { MiB } from "../config/units";
 
@@ -14,49 +14,21 @@ interface Segment {
   readonly ink: string;
 }
 
-const WORKER_FILLS = ["#1565c0", "#00838f", "#4527a0", "#0277bd", "#00695c", "#283593"];
-
 function segments(plan: MemoryPlan): Segment[] {
-  const { redis } = plan;
   const list: Segment[] = [
     segment("reserve", "reserve — OS, dockerd, sshd, kernel, page cache", plan.host.reserve.bytes, "#616161", "#fff"),
-    segment(
-      "redis data",
-      `redis maxmemory — ${redis.maxmemoryRatio * 100}% of its ${redis.limit.mib} MiB limit, ${redis.policy}`,
-      redis.maxmemory.bytes,
-      "#c62828",
-      "#fff",
-    ),
-    segment(
-      "redis rest",
-      `redis overhead — fork copy-on-write (persistence ${redis.persistence}), buffers, fragmentation`,
-      redis.limit.bytes - redis.maxmemory.bytes,
-      "#ef9a9a",
-      "#3e2723",
-    ),
   ];
-  let pool = 0;
+  const nth = new Map<string, number>();
   for (const c of containersOf(plan)) {
-    if (c.kind === "redis") continue;
-    const fill = c.kind === "worker" ? WORKER_FILLS[pool++ % WORKER_FILLS.length] : "#ef6c00";
-    const swap = c.memory.memorySwap.bytes - c.memory.limit.bytes;
-    const what =
-      c.kind === "worker"
-        ? `worker ${c.name} (${c.pool.pool}, ${concurrencyText(c.pool)}${swap ? `, +${mibText(swap)} swap` : ""})`
-        : "monitoring";
-    const each = c.memory.limit.bytes;
-    list.push(
-      segment(
-        c.replicas > 1 ? `${c.name} #1` : c.name,
-        `${what} — ${c.replicas} × ${mibText(each)}${c.kind === "worker" ? `; ${c.pool.why}` : ""}`,
-        each,
-        fill,
-        "#fff",
-        c.replicas,
-      ),
-    );
-    for (let replica = 2; replica <= c.replicas; replica++)
-      list.push({ label: `${c.name} #${replica}`, bytes: each, fill, ink: "#fff" });
+    const index = nth.get(c.kind) ?? 0;
+    nth.set(c.kind, index + 1);
+    for (const part of kindOf(c).picture(c, plan, index)) {
+      const { legend, bytes, fill, ink } = part;
+      const label = c.replicas > 1 ? `${part.label} #1` : part.label;
+      list.push(segment(label, legend, bytes, fill, ink, c.replicas));
+      for (let replica = 2; replica <= c.replicas; replica++)
+        list.push({ label: `${part.label} #${replica}`, bytes, fill, ink });
+    }
   }
   list.push(
     segment("headroom", "headroom — unclaimed: page cache, room to grow", plan.headroom.bytes, "#e8f5e9", "#1b5e20"),

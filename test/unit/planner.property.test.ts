@@ -7,7 +7,8 @@ import { parseConfig } from "../../infra/config/parse";
 import type { QueuekitConfig } from "../../infra/config/types";
 import { MiB } from "../../infra/config/units";
 import { PlanError } from "../../infra/plan/errors";
-import { autoConcurrencyCap, containersOf, planMemory, POOL_MARGIN } from "../../infra/plan/planner";
+import { containersOf } from "../../infra/plan/containers";
+import { autoConcurrencyCap, planMemory, POOL_MARGIN } from "../../infra/plan/planner";
 import { POOL_DEFAULTS } from "../../infra/plan/pools";
 import type { MemoryPlan } from "../../infra/plan/types";
 

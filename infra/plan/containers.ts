@@ -1,0 +1,173 @@
+// One descriptor per kind of planned container: which containers of the plan it is, what the table and the
+// picture say about it, and what to lower when the plan does not fit. The planner, table.ts and svg.ts iterate
+// CONTAINER_KINDS; a new component adds its plan field and one entry here.
+import { MiB } from "../config/units";
+import { concurrencyText, groupDigits, mibText } from "./describe";
+import type { ContainerMemory, MemoryPlan, WorkerPoolPlan } from "./types";
+
+export type PlannedContainer = {
+  /** The config key that sizes it: "redis.memory", "workers[0]", "monitoring.memory". */
+  readonly key: string;
+  readonly name: string;
+  readonly memory: ContainerMemory;
+  readonly replicas: number;
+} & (
+  | { readonly kind: "redis" }
+  | { readonly kind: "monitoring" }
+  | { readonly kind: "worker"; readonly pool: WorkerPoolPlan }
+);
+
+export type ContainerKindName = PlannedContainer["kind"];
+
+/** What the plan's containers are made of: the parts of the plan `containersOf` reads. */
+export type PlannedParts = Pick<MemoryPlan, "redis" | "workers" | "monitoring">;
+
+/** One coloured stretch of the picture's bar, for one replica. */
+export interface PicturePart {
+  readonly label: string;
+  /** The legend's line; its bytes are the part's bytes × replicas. */
+  readonly legend: string;
+  readonly bytes: number;
+  readonly fill: string;
+  readonly ink: string;
+}
+
+export interface ContainerKind<C extends PlannedContainer = PlannedContainer> {
+  readonly kind: C["kind"];
+  /** Its containers in the plan, in plan order. */
+  of(plan: PlannedParts): C[];
+  /** The table's first column. */
+  label(c: C): string;
+  /** The table's notes: the first beside the figures, each further one on a line of its own (↳). */
+  notes(c: C, plan: MemoryPlan): string[];
+  /** The picture's parts of one replica; `nth`: the container's index among those of its kind. */
+  picture(c: C, plan: MemoryPlan, nth: number): PicturePart[];
+  /** A refused plan's line: what the container asks for and what to change. */
+  refusal(c: C): { readonly asked: string; readonly change: string };
+}
+
+type Of<K extends ContainerKindName> = Extract<PlannedContainer, { kind: K }>;
+
+const each = (c: PlannedContainer): string => `${c.replicas} × ${c.memory.limit.mib} MiB`;
+const mib1 = (bytes: number): string => String(Math.round((bytes / MiB) * 10) / 10);
+
+const redis: ContainerKind<Of<"redis">> = {
+  kind: "redis",
+  of: ({ redis }) => [{ kind: "redis", key: "redis.memory", name: "redis", memory: redis, replicas: 1 }],
+  label: (c) => c.name,
+  notes: (_, { redis }) => [
+    `maxmemory ${redis.maxmemory.mib} MiB (${redis.maxmemoryRatio * 100}%, persistence ${redis.persistence}), ${redis.policy}`,
+    ...(redis.backlog
+      ? [
+          `backlog before Redis refuses writes: ${Object.entries(redis.backlog.byTask)
+            .map(([task, t]) => `${groupDigits(t.messages)} × ${task} (${t.messageBytes} B)`)
+            .join(", ")}`,
+        ]
+      : []),
+  ],
+  // Two parts: what maxmemory lets Redis count, and the rest of its limit.
+  picture: (_, { redis }) => [
+    {
+      label: "redis data",
+      legend: `redis maxmemory — ${redis.maxmemoryRatio * 100}% of its ${redis.limit.mib} MiB limit, ${redis.policy}`,
+      bytes: redis.maxmemory.bytes,
+      fill: "#c62828",
+      ink: "#fff",
+    },
+    {
+      label: "redis rest",
+      legend: `redis overhead — fork copy-on-write (persistence ${redis.persistence}), buffers, fragmentation`,
+      bytes: redis.limit.bytes - redis.maxmemory.bytes,
+      fill: "#ef9a9a",
+      ink: "#3e2723",
+    },
+  ],
+  refusal: (c) => ({ asked: each(c), change: "lower redis.memory" }),
+};
+
+const WORKER_FILLS = ["#1565c0", "#00838f", "#4527a0", "#0277bd", "#00695c", "#283593"];
+
+function poolNote(w: WorkerPoolPlan): string {
+  const { parent, perUnit, margin } = w.budget;
+  const sizing = `${w.pool}, ${concurrencyText(w)}: parent ${mib1(parent)} + ${w.concurrency} × ${mib1(perUnit)} + margin ${mib1(margin)} MiB`;
+  const recycle =
+    w.pool === "prefork"
+      ? `; max-memory-per-child ${w.maxMemoryPerChildKiB} KiB, max-tasks-per-child ${w.maxTasksPerChild}`
+      : "";
+  const swap = w.memorySwap.bytes > w.limit.bytes ? `; swap ${mib1(w.memorySwap.bytes - w.limit.bytes)} MiB` : "";
+  return sizing + recycle + swap;
+}
+
+const worker: ContainerKind<Of<"worker">> = {
+  kind: "worker",
+  of: ({ workers }) =>
+    workers.map((w) => ({
+      kind: "worker",
+      key: `workers[${w.source}]`,
+      name: w.name,
+      memory: w,
+      replicas: w.replicas,
+      pool: w,
+    })),
+  label: (c) => `worker ${c.name}`,
+  notes: (c) => [poolNote(c.pool), c.pool.why],
+  picture: (c, _, nth) => {
+    const swap = c.memory.memorySwap.bytes - c.memory.limit.bytes;
+    const what = `worker ${c.name} (${c.pool.pool}, ${concurrencyText(c.pool)}${swap ? `, +${mibText(swap)} swap` : ""})`;
+    return [
+      {
+        label: c.name,
+        legend: `${what} — ${c.replicas} × ${mibText(c.memory.limit.bytes)}; ${c.pool.why}`,
+        bytes: c.memory.limit.bytes,
+        fill: WORKER_FILLS[nth % WORKER_FILLS.length],
+        ink: "#fff",
+      },
+    ];
+  },
+  refusal: (c) => {
+    const w = c.pool;
+    const knob = w.pool === "prefork" && w.autoscale ? "autoscale.max, " : w.auto ? "" : "concurrency, ";
+    const unit = w.pool === "prefork" ? "perChildMemory" : "perTaskMemory";
+    return {
+      asked: `${c.name}: ${each(c)}, ${concurrencyText(w)}`,
+      change:
+        w.tasks.length > 0
+          ? `${w.tasks.join(", ")} need ${w.budget.perUnit / MiB} MiB per ${w.pool === "prefork" ? "child" : "task"} (measured): lower ${knob}replicas, or give the host more memory`
+          : `lower ${knob}${unit}, parentMemory or replicas`,
+    };
+  },
+};
+
+const monitoring: ContainerKind<Of<"monitoring">> = {
+  kind: "monitoring",
+  of: ({ monitoring: m }) =>
+    m ? [{ kind: "monitoring", key: "monitoring.memory", name: "monitoring", memory: m, replicas: 1 }] : [],
+  label: (c) => c.name,
+  notes: () => ["monitoring.memory"],
+  picture: (c) => [
+    {
+      label: c.name,
+      legend: `monitoring — ${c.replicas} × ${mibText(c.memory.limit.bytes)}`,
+      bytes: c.memory.limit.bytes,
+      fill: "#ef6c00",
+      ink: "#fff",
+    },
+  ],
+  refusal: (c) => ({ asked: each(c), change: "lower monitoring.memory, or monitoring.enabled: false" }),
+};
+
+/** Every kind, in the order the plan lists (and the picture fills) its containers. */
+export const CONTAINER_KINDS: { readonly [K in ContainerKindName]: ContainerKind<Of<K>> } = {
+  redis,
+  worker,
+  monitoring,
+};
+
+/** The descriptor of a container's kind. */
+export const kindOf = <C extends PlannedContainer>(c: C): ContainerKind<C> =>
+  CONTAINER_KINDS[c.kind] as unknown as ContainerKind<C>;
+
+/** Every container of the plan with its replica count, in a fixed order: redis, workers, monitoring. */
+export function containersOf(plan: PlannedParts): PlannedContainer[] {
+  return Object.values(CONTAINER_KINDS).flatMap((kind): PlannedContainer[] => kind.of(plan));
+}
