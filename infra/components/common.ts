@@ -5,9 +5,3 @@ export function kitLabels(stack: string, role: string): { label: string; value: 
     { label: "queuekit.role", value: role },
   ];
 }
-
-/** Bounded json-file logs: an unrotated container log is a classic way to fill a small VPS's disk. */
-export const rotatedLogs = {
-  logDriver: "json-file",
-  logOpts: { "max-size": "10m", "max-file": "3" },
-} as const;

@@ -9,7 +9,8 @@ import {
   exporterPasswordFile,
   renderAlertRules,
 } from "../render/monitoring";
-import { kitLabels, rotatedLogs } from "./common";
+import { rotatedLogs } from "../render/logs";
+import { kitLabels } from "./common";
 
 export interface MonitoringArgs {
   readonly stack: string;

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RedisConfig } from "../config/types";
 import type { RedisPlan } from "../plan/types";
 import { renderRedisConf } from "../render/redisConf";
-import { kitLabels, rotatedLogs } from "./common";
+import { rotatedLogs } from "../render/logs";
+import { kitLabels } from "./common";
 
 export interface RedisBrokerArgs {
   readonly stack: string;

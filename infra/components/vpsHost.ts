@@ -2,16 +2,10 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostConfig } from "../config/types";
 import type { MemoryPlan } from "../plan/types";
-import {
-  asRoot,
-  cgroupParentOf,
-  DEFAULT_DOCKER_CONFIG,
-  type DockerOptions,
-  type HostStep,
-  renderHostSteps,
-  type StepName,
-  targetLabel,
-} from "../render/host";
+import { cgroupParentOf, targetLabel } from "../render/host/paths";
+import { renderHostSteps } from "../render/host/steps";
+import { DEFAULT_DOCKER_CONFIG, type DockerOptions, type HostStep, type StepName } from "../render/host/types";
+import { asRoot } from "../render/shell";
 
 export interface VpsHostArgs {
   readonly stack: string;

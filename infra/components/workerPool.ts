@@ -4,7 +4,8 @@ import type { WorkerPoolConfig } from "../config/types";
 import type { WorkerPoolPlan } from "../plan/types";
 import { renderCeleryConfig, stopTimeoutOf, workerArgv } from "../render/celery";
 import { readTemplate } from "../render/template";
-import { kitLabels, rotatedLogs } from "./common";
+import { rotatedLogs } from "../render/logs";
+import { kitLabels } from "./common";
 
 export interface WorkerPoolArgs {
   readonly stack: string;

@@ -6,22 +6,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { rotatedLogs } from "../../infra/components/common";
 import { parseConfig } from "../../infra/config/parse";
 import type { HostConfig } from "../../infra/config/types";
 import { planMemory } from "../../infra/plan/planner";
-import {
-  asRoot,
-  DOCKER_LOG_ROTATION,
-  type HostRenderInput,
-  type HostStep,
-  renderDaemonJson,
-  renderHostSteps,
-  renderSysctlDropIn,
-  renderThpUnit,
-  shq,
-  validateHostInput,
-} from "../../infra/render/host";
+import { renderDaemonJson, renderSysctlDropIn, renderThpUnit } from "../../infra/render/host/files";
+import { renderHostSteps } from "../../infra/render/host/steps";
+import type { HostRenderInput, HostStep } from "../../infra/render/host/types";
+import { validateHostInput } from "../../infra/render/host/validate";
+import { rotatedLogs } from "../../infra/render/logs";
+import { asRoot, shq } from "../../infra/render/shell";
 import { matchSnapshot } from "./snapshot";
 
 const MiB = 2 ** 20;
@@ -96,7 +89,7 @@ describe("host files", () => {
     assert.equal(parsed["live-restore"], true);
     assert.equal(parsed["log-driver"], rotatedLogs.logDriver);
     assert.deepEqual(parsed["log-opts"], rotatedLogs.logOpts);
-    assert.deepEqual(DOCKER_LOG_ROTATION, rotatedLogs);
+    assert.deepEqual({ logDriver: parsed["log-driver"], logOpts: parsed["log-opts"] }, rotatedLogs);
     assert.ok(!("oom-kill-disable" in parsed));
   });
 });

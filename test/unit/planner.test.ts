@@ -10,7 +10,6 @@ import { MiB } from "../../infra/config/units";
 import { PlanError } from "../../infra/plan/errors";
 import { containersOf } from "../../infra/plan/containers";
 import { planMemory } from "../../infra/plan/planner";
-import { planSummary } from "../../infra/plan/summary";
 import { renderPlanSvg } from "../../infra/plan/svg";
 import { renderPlanTable } from "../../infra/plan/table";
 import type { MemoryPlan } from "../../infra/plan/types";
@@ -18,6 +17,43 @@ import type { MemoryPlan } from "../../infra/plan/types";
 const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };
 const plan = (raw: unknown): MemoryPlan => planMemory(parseConfig(raw));
 const host = (memory: string, cpus: number, extra: Record<string, unknown> = {}) => ({ memory, cpus, ...extra });
+
+/** The plan in MiB as plain JSON: what the presets pin. */
+interface PlanSummary {
+  readonly hostMiB: number;
+  readonly reserveMiB: number;
+  readonly headroomMiB: number;
+  readonly redis: { readonly limitMiB: number; readonly maxmemoryMiB: number; readonly policy: string };
+  readonly workers: readonly {
+    readonly name: string;
+    readonly pool: string;
+    readonly limitMiB: number;
+    readonly memorySwapMiB: number;
+    readonly concurrency: number;
+    readonly replicas: number;
+    readonly maxMemoryPerChildKiB: number | null;
+  }[];
+  readonly monitoringMiB: number | null;
+}
+
+function planSummary(plan: MemoryPlan): PlanSummary {
+  return {
+    hostMiB: plan.host.memory.mib,
+    reserveMiB: plan.host.reserve.mib,
+    headroomMiB: plan.headroom.mib,
+    redis: { limitMiB: plan.redis.limit.mib, maxmemoryMiB: plan.redis.maxmemory.mib, policy: plan.redis.policy },
+    workers: plan.workers.map((w) => ({
+      name: w.name,
+      pool: w.pool,
+      limitMiB: w.limit.mib,
+      memorySwapMiB: w.memorySwap.mib,
+      concurrency: w.concurrency,
+      replicas: w.replicas,
+      maxMemoryPerChildKiB: w.pool === "prefork" ? w.maxMemoryPerChildKiB : null,
+    })),
+    monitoringMiB: plan.monitoring?.limit.mib ?? null,
+  };
+}
 
 function refusal(raw: unknown): PlanError {
   try {

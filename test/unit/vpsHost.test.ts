@@ -7,7 +7,7 @@ import type * as VpsHostModule from "../../infra/components/vpsHost";
 import { parseConfig } from "../../infra/config/parse";
 import type { QueuekitConfig } from "../../infra/config/types";
 import { planMemory } from "../../infra/plan/planner";
-import { renderHostSteps } from "../../infra/render/host";
+import { renderHostSteps } from "../../infra/render/host/steps";
 import { recordResources } from "./mocks";
 
 const registered = recordResources("test");
