@@ -10,8 +10,8 @@ import { rawFromEntries } from "../infra/config/raw";
 import { isPresetName, PRESET_NAMES, PRESETS } from "../infra/config/presets";
 import { PlanError } from "../infra/plan/errors";
 import { planMemory } from "../infra/plan/planner";
-import { renderPlanSvg } from "../infra/plan/svg";
-import { renderPlanTable } from "../infra/plan/table";
+import { renderPlanSvg } from "../infra/plan/planSvg";
+import { renderPlanTable } from "../infra/plan/planTable";
 
 const USAGE = `usage: npm run plan -- --stack <name> | --config <file.yaml|file.json> | --preset <${PRESET_NAMES.join("|")}> [--profile <profiles/app.json>]`;
 

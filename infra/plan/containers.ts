@@ -1,5 +1,5 @@
 // One descriptor per kind of planned container: which containers of the plan it is, what the table and the
-// picture say about it, and what to lower when the plan does not fit. The planner, table.ts and svg.ts iterate
+// picture say about it, and what to lower when the plan does not fit. The planner, planTable.ts and planSvg.ts iterate
 // CONTAINER_KINDS; a new component adds its plan field and one entry here.
 import { MiB } from "../config/units";
 import { concurrencyText, groupDigits, mibText } from "./describe";

@@ -1,7 +1,7 @@
-import { isPrefork } from "../lib/celery";
-import { celeryWorkersOf } from "../lib/kit";
-import { resourceRule, reportedUnknown } from "../lib/rule";
-import { CELERY_TYPES } from "../lib/subjects";
+import { isPrefork } from "../lib/model/celeryWorkers";
+import { celeryWorkersOf } from "../lib/extract/kitComponents";
+import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
+import { CELERY_TYPES } from "../lib/ruleKit/subjects";
 
 export const celeryWorkerRecycling = resourceRule<{
   requireMaxTasksPerChild: boolean;

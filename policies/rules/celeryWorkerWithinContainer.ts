@@ -1,9 +1,9 @@
-import { isPrefork } from "../lib/celery";
-import { celeryWorkersOf } from "../lib/kit";
-import { resourceRule, reportedUnknown } from "../lib/rule";
-import { formatBytes, KiB, MiB } from "../lib/sizes";
-import { CELERY_TYPES } from "../lib/subjects";
-import { isKnown } from "../lib/values";
+import { isPrefork } from "../lib/model/celeryWorkers";
+import { celeryWorkersOf } from "../lib/extract/kitComponents";
+import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
+import { formatBytes, KiB, MiB } from "../lib/parse/sizes";
+import { CELERY_TYPES } from "../lib/ruleKit/subjects";
+import { isKnown } from "../lib/parse/propertyValues";
 
 export const celeryWorkerWithinContainer = resourceRule<{
   parentMiB: number;

@@ -1,7 +1,7 @@
-import { classify } from "../lib/files";
-import { resourceRule, reportedUnknown } from "../lib/rule";
-import { CONTAINER_TYPES, extractionOf, where } from "../lib/subjects";
-import { isKnown, isRecord } from "../lib/values";
+import { classify } from "../lib/model/deliveredFiles";
+import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
+import { CONTAINER_TYPES, extractionOf, where } from "../lib/ruleKit/subjects";
+import { isKnown, isRecord } from "../lib/parse/propertyValues";
 
 /** Drivers that keep logs on the host's disk and need max-size to be bounded. */
 const FILE_DRIVERS = new Set(["json-file"]);

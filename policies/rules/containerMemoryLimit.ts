@@ -1,6 +1,6 @@
-import { resourceRule, reportedUnknown } from "../lib/rule";
-import { formatBytes, MiB } from "../lib/sizes";
-import { CONTAINER_TYPES, containersOf, where } from "../lib/subjects";
+import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
+import { formatBytes, MiB } from "../lib/parse/sizes";
+import { CONTAINER_TYPES, containersOf, where } from "../lib/ruleKit/subjects";
 
 export const containerMemoryLimit = resourceRule<{ minMiB: number; maxMiB: number }>(
   {

@@ -1,7 +1,7 @@
-import { resourceRule, reportedUnknown } from "../lib/rule";
-import { formatBytes } from "../lib/sizes";
-import { CONTAINER_TYPES, extractionOf, where } from "../lib/subjects";
-import { isKnown } from "../lib/values";
+import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
+import { formatBytes } from "../lib/parse/sizes";
+import { CONTAINER_TYPES, extractionOf, where } from "../lib/ruleKit/subjects";
+import { isKnown } from "../lib/parse/propertyValues";
 
 export const containerSwapBounded = resourceRule<{ maxSwapRatio: number; swarmNodesWithoutSwap: boolean }>(
   {

@@ -1,11 +1,11 @@
 import * as os from "os";
-import { describeHost, LOCAL } from "../lib/hosts";
-import { stackRule, reportedUnknown } from "../lib/rule";
-import { formatBytes, MiB, parseConfigSize } from "../lib/sizes";
-import { stackView } from "../lib/stack";
-import { where } from "../lib/subjects";
-import type { ContainerSpec } from "../lib/model";
-import { isKnown, isRecord, Unknown } from "../lib/values";
+import { describeHost, LOCAL } from "../lib/model/dockerHosts";
+import { stackRule, reportedUnknown } from "../lib/ruleKit/rule";
+import { formatBytes, MiB, parseConfigSize } from "../lib/parse/sizes";
+import { stackView } from "../lib/model/stackView";
+import { where } from "../lib/ruleKit/subjects";
+import type { ContainerSpec } from "../lib/model/extraction";
+import { isKnown, isRecord, Unknown } from "../lib/parse/propertyValues";
 
 interface Config {
   hosts: Record<string, { memory?: string | number; reserve?: string | number }>;

@@ -1,9 +1,9 @@
-import { OVERCOMMIT } from "../lib/files";
-import { describeHost } from "../lib/hosts";
-import { persistence } from "../lib/redisModel";
-import { stackRule } from "../lib/rule";
-import { stackView } from "../lib/stack";
-import { isUnknown } from "../lib/values";
+import { OVERCOMMIT } from "../lib/model/deliveredFiles";
+import { describeHost } from "../lib/model/dockerHosts";
+import { persistence } from "../lib/model/redisServers";
+import { stackRule } from "../lib/ruleKit/rule";
+import { stackView } from "../lib/model/stackView";
+import { isUnknown } from "../lib/parse/propertyValues";
 
 export const hostOvercommitForRedis = stackRule<{ hostsConfiguredElsewhere: string[] }>(
   {

@@ -1,7 +1,7 @@
-import { THP } from "../lib/files";
-import { describeHost } from "../lib/hosts";
-import { stackRule } from "../lib/rule";
-import { stackView } from "../lib/stack";
+import { THP } from "../lib/model/deliveredFiles";
+import { describeHost } from "../lib/model/dockerHosts";
+import { stackRule } from "../lib/ruleKit/rule";
+import { stackView } from "../lib/model/stackView";
 
 export const hostThpForRedis = stackRule<{ allowedModes: string[]; hostsConfiguredElsewhere: string[] }>(
   {

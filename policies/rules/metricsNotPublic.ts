@@ -1,10 +1,10 @@
-import { basename } from "../lib/commandLine";
-import { reportPublicExposure } from "../lib/exposure";
-import { withoutRegistry } from "../lib/images";
-import { resourceRule } from "../lib/rule";
-import { CONTAINER_TYPES, containersOf, where } from "../lib/subjects";
-import { isKnown } from "../lib/values";
-import type { ContainerSpec } from "../lib/model";
+import { basename } from "../lib/parse/commandLine";
+import { reportPublicExposure } from "../lib/ruleKit/exposure";
+import { withoutRegistry } from "../lib/parse/imageRefs";
+import { resourceRule } from "../lib/ruleKit/rule";
+import { CONTAINER_TYPES, containersOf, where } from "../lib/ruleKit/subjects";
+import { isKnown } from "../lib/parse/propertyValues";
+import type { ContainerSpec } from "../lib/model/extraction";
 
 // Image names (registry host stripped) and programs of the watchers this rule knows.
 const WATCHERS: readonly [RegExp, string][] = [

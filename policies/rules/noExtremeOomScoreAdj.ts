@@ -1,5 +1,5 @@
-import { resourceRule, reportedUnknown } from "../lib/rule";
-import { CONTAINER_TYPES, containersOf, where } from "../lib/subjects";
+import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
+import { CONTAINER_TYPES, containersOf, where } from "../lib/ruleKit/subjects";
 
 export const noExtremeOomScoreAdj = resourceRule<{ minOomScoreAdj: number; maxOomScoreAdj: number }>(
   {

@@ -1,7 +1,7 @@
-import { resourceRule, reportedUnknown } from "../lib/rule";
-import { classify } from "../lib/files";
-import { CONTAINER_TYPES, extractionOf, where } from "../lib/subjects";
-import { isKnown } from "../lib/values";
+import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
+import { classify } from "../lib/model/deliveredFiles";
+import { CONTAINER_TYPES, extractionOf, where } from "../lib/ruleKit/subjects";
+import { isKnown } from "../lib/parse/propertyValues";
 
 export const noOomKillDisable = resourceRule(
   {

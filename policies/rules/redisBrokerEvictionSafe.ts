@@ -1,7 +1,7 @@
-import { redisServersOf } from "../lib/kit";
-import { setting } from "../lib/redisModel";
-import { resourceRule, reportedUnknown } from "../lib/rule";
-import { REDIS_TYPES } from "../lib/subjects";
+import { redisServersOf } from "../lib/extract/kitComponents";
+import { setting } from "../lib/model/redisServers";
+import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
+import { REDIS_TYPES } from "../lib/ruleKit/subjects";
 
 export const redisBrokerEvictionSafe = resourceRule<{ allowedPolicies: string[] }>(
   {

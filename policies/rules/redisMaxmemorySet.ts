@@ -1,8 +1,8 @@
-import { redisServersOf } from "../lib/kit";
-import { setting } from "../lib/redisModel";
-import { resourceRule, reportedUnknown } from "../lib/rule";
-import { REDIS_TYPES } from "../lib/subjects";
-import { Unknown } from "../lib/values";
+import { redisServersOf } from "../lib/extract/kitComponents";
+import { setting } from "../lib/model/redisServers";
+import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
+import { REDIS_TYPES } from "../lib/ruleKit/subjects";
+import { Unknown } from "../lib/parse/propertyValues";
 
 export const redisMaxmemorySet = resourceRule(
   {

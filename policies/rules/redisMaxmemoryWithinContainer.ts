@@ -1,9 +1,9 @@
-import { redisServersOf } from "../lib/kit";
-import { persistence, setting } from "../lib/redisModel";
-import { resourceRule, reportedUnknown } from "../lib/rule";
-import { formatBytes } from "../lib/sizes";
-import { REDIS_TYPES } from "../lib/subjects";
-import { isKnown, isUnknown } from "../lib/values";
+import { redisServersOf } from "../lib/extract/kitComponents";
+import { persistence, setting } from "../lib/model/redisServers";
+import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
+import { formatBytes } from "../lib/parse/sizes";
+import { REDIS_TYPES } from "../lib/ruleKit/subjects";
+import { isKnown, isUnknown } from "../lib/parse/propertyValues";
 
 export const redisMaxmemoryWithinContainer = resourceRule<{
   maxRatioWithPersistence: number;

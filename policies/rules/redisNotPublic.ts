@@ -1,9 +1,9 @@
-import { reportPublicExposure } from "../lib/exposure";
-import { redisServersOf } from "../lib/kit";
-import { setting } from "../lib/redisModel";
-import { resourceRule, reportedUnknown } from "../lib/rule";
-import { REDIS_TYPES } from "../lib/subjects";
-import { isKnown } from "../lib/values";
+import { reportPublicExposure } from "../lib/ruleKit/exposure";
+import { redisServersOf } from "../lib/extract/kitComponents";
+import { setting } from "../lib/model/redisServers";
+import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
+import { REDIS_TYPES } from "../lib/ruleKit/subjects";
+import { isKnown } from "../lib/parse/propertyValues";
 
 export const redisNotPublic = resourceRule<{ requireAuth: boolean; allowedHostIps: string[] }>(
   {

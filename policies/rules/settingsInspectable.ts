@@ -1,5 +1,5 @@
-import { resourceRule } from "../lib/rule";
-import { CONTAINER_TYPES, extractionOf } from "../lib/subjects";
+import { resourceRule } from "../lib/ruleKit/rule";
+import { CONTAINER_TYPES, extractionOf } from "../lib/ruleKit/subjects";
 
 export const settingsInspectable = resourceRule<{ reportParseProblems: boolean }>(
   {

@@ -1,6 +1,6 @@
-import { resourceRule } from "../lib/rule";
-import { TYPES } from "../lib/extract";
-import { isRecord, isSentinel, unproxy } from "../lib/values";
+import { resourceRule } from "../lib/ruleKit/rule";
+import { TYPES } from "../lib/extract/resource";
+import { isRecord, isSentinel, unproxy } from "../lib/parse/propertyValues";
 
 const PEM_PRIVATE_KEY = /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/;
 /** Where the command provider expects the key, and stores it as a secret (its SDK wraps `connection` in pulumi.secret). */

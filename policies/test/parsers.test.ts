@@ -1,15 +1,15 @@
 // The parsers the rules stand on: shell words, docker argv, compose, redis.conf, sizes.
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readScript } from "../lib/commandLine";
-import { parseCompose, shortPort } from "../lib/compose";
-import { parseDockerCommand } from "../lib/dockerCli";
-import { filesWritten, settingsOfScript } from "../lib/files";
-import { hostOfDockerUrl } from "../lib/hosts";
-import { parseRedisArgv, parseRedisConf, persistent } from "../lib/redis";
-import { parseScript, splitWords } from "../lib/shell";
-import { MiB, parseDockerSize, parseRedisSize } from "../lib/sizes";
-import { isPrivate } from "../lib/exposure";
+import { readScript } from "../lib/parse/commandLine";
+import { parseCompose, shortPort } from "../lib/parse/composeFile";
+import { parseDockerCommand } from "../lib/parse/dockerCli";
+import { filesWritten, settingsOfScript } from "../lib/model/deliveredFiles";
+import { hostOfDockerUrl } from "../lib/model/dockerHosts";
+import { parseRedisArgv, parseRedisConf, persistent } from "../lib/parse/redisSettings";
+import { parseScript, splitWords } from "../lib/parse/shell";
+import { MiB, parseDockerSize, parseRedisSize } from "../lib/parse/sizes";
+import { isPrivate } from "../lib/ruleKit/exposure";
 
 const argvs = (script: string): string[][] => readScript(script).invocations.map((i) => i.argv.map((w) => w.text));
 

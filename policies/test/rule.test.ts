@@ -1,7 +1,7 @@
 // The rule wrapper: defaults applied without the engine, a failing check reported rather than thrown.
 import * as assert from "node:assert/strict";
 import { it } from "node:test";
-import { resourceRule } from "../lib/rule";
+import { resourceRule } from "../lib/ruleKit/rule";
 import { runDirect } from "./direct";
 import { container } from "./fixtures";
 

@@ -11,7 +11,7 @@ import { MiB } from "../../infra/config/units";
 import { PlanError } from "../../infra/plan/errors";
 import { planMemory, REDIS_BASELINE } from "../../infra/plan/planner";
 import { cpuCap, MAX_PREFETCH, prefetchFor } from "../../infra/plan/pools";
-import { renderPlanTable } from "../../infra/plan/table";
+import { renderPlanTable } from "../../infra/plan/planTable";
 import type { PreforkPoolPlan } from "../../infra/plan/types";
 
 const task = (peakMiB: number, seconds: number, cpu = seconds, messageBytes = 1000) => ({

@@ -10,8 +10,8 @@ import { MiB } from "../../infra/config/units";
 import { PlanError } from "../../infra/plan/errors";
 import { containersOf } from "../../infra/plan/containers";
 import { planMemory } from "../../infra/plan/planner";
-import { renderPlanSvg } from "../../infra/plan/svg";
-import { renderPlanTable } from "../../infra/plan/table";
+import { renderPlanSvg } from "../../infra/plan/planSvg";
+import { renderPlanTable } from "../../infra/plan/planTable";
 import type { MemoryPlan } from "../../infra/plan/types";
 
 const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { Finding } from "../direct";
 import type { Fixture } from "../fixtures";
-import type { RuleInfo } from "../../lib/rule";
+import type { RuleInfo } from "../../lib/ruleKit/rule";
 
 export type Rule = (ResourceValidationPolicy | StackValidationPolicy) & { readonly info: RuleInfo };
 

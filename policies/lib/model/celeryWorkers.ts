@@ -1,9 +1,9 @@
 // Celery workers found in container argv (directly, via `python -m celery`, or inside `sh -c '…'`) with the
 // memory-relevant worker options: pool, concurrency, autoscale, --max-tasks-per-child, --max-memory-per-child.
-import { basename, readArgv } from "./commandLine";
-import { where, type ContainerSpec, type Extraction } from "./model";
-import type { Word } from "./shell";
-import { isKnown, Unknown, type Val } from "./values";
+import { basename, readArgv } from "../parse/commandLine";
+import { where, type ContainerSpec, type Extraction } from "./extraction";
+import type { Word } from "../parse/shell";
+import { isKnown, Unknown, type Val } from "../parse/propertyValues";
 
 export interface CeleryWorker {
   readonly origin: string;

@@ -1,6 +1,6 @@
 // Redis settings from redis.conf text and `redis-server` argv (argv overrides the file, as in Redis).
 import { basename } from "./commandLine";
-import { withoutRegistry } from "./images";
+import { withoutRegistry } from "./imageRefs";
 import { parseRedisSize } from "./sizes";
 
 export interface RedisSettings {

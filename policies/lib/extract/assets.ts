@@ -4,7 +4,7 @@
 // paths come back as Unknown — the pack reports them instead of guessing.
 import { existsSync, promises as fs, readlinkSync } from "fs";
 import * as path from "path";
-import { isRecord, isSentinel, Unknown } from "./values";
+import { isRecord, isSentinel, Unknown } from "../parse/propertyValues";
 
 export interface DeliveredFile {
   /** Where the file lands (remote path, or the path inside the container). */

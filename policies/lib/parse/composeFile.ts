@@ -2,7 +2,7 @@
 // and `${VAR-x}` read as their default x; `${VAR}` / `$VAR` without one is not visible (Unknown); `$$` is `$`.
 import { parse } from "yaml";
 import { splitWords } from "./shell";
-import { isRecord, Unknown, type Val } from "./values";
+import { isRecord, Unknown, type Val } from "./propertyValues";
 
 export interface ComposePort {
   readonly hostIp?: string;

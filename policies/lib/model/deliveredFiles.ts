@@ -1,9 +1,9 @@
 // What a delivered file is (compose, daemon.json, redis.conf, sysctl drop-in, systemd unit, grub defaults),
 // the files shell commands write (`cat > f <<EOF`, `echo 1 > /proc/sys/…`, `… | tee f`), and the host
 // settings (vm.overcommit_memory, transparent hugepages) that files and commands make.
-import { basename, readScript, unwrap, type Invocation } from "./commandLine";
-import { looksLikeCompose } from "./compose";
-import type { DeliveredFile } from "./assets";
+import { basename, readScript, unwrap, type Invocation } from "../parse/commandLine";
+import { looksLikeCompose } from "../parse/composeFile";
+import type { DeliveredFile } from "../extract/assets";
 
 export type FileKind = "compose" | "daemon-json" | "redis-conf" | "sysctl" | "systemd-unit" | "grub" | "other";
 

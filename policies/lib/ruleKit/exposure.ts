@@ -1,7 +1,7 @@
 // How far a container's ports reach: host networking, -P, Swarm ingress, all interfaces, a public address.
-import type { Port } from "./model";
+import type { Port } from "../model/extraction";
 import { reportedUnknown, type Context } from "./rule";
-import { isKnown, type Val } from "./values";
+import { isKnown, type Val } from "../parse/propertyValues";
 
 export interface Exposable {
   readonly origin: string;

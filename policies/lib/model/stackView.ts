@@ -1,10 +1,11 @@
 // The whole stack seen per Docker host: the containers that run there, the host settings made there, the
 // Redis servers there, and what the kit's VpsHost (or the pack config) says about the host itself.
-import { extract, TYPES, type ResourceView } from "./extract";
-import { vpsHost, vpsHostSummary, type VpsHostInfo } from "./kit";
-import type { ContainerSpec, LocatedSetting } from "./model";
-import { redisInstances, type RedisInstance } from "./redisModel";
-import { isKnown, isUnknown, type Unknown, type Val } from "./values";
+import { extract } from "../extract/extract";
+import { TYPES, type ResourceView } from "../extract/resource";
+import { vpsHost, vpsHostSummary, type VpsHostInfo } from "../extract/kitComponents";
+import type { ContainerSpec, LocatedSetting } from "./extraction";
+import { redisInstances, type RedisInstance } from "./redisServers";
+import { isKnown, isUnknown, type Unknown, type Val } from "../parse/propertyValues";
 
 export interface Located<T> {
   readonly item: T;

@@ -1,7 +1,7 @@
 // What the rules look at: every way a container's settings reach a Docker host, brought to one shape.
-import type { DeliveredFile } from "./assets";
-import type { HostSetting } from "./files";
-import type { Unknown, Val } from "./values";
+import type { DeliveredFile } from "../extract/assets";
+import type { HostSetting } from "./deliveredFiles";
+import type { Unknown, Val } from "../parse/propertyValues";
 
 export interface Arg {
   readonly text: string;

@@ -10,9 +10,9 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import type { ResourceView } from "./extract";
-import { rememberComponentInputs } from "./kit";
-import { isUnknown, Unknown } from "./values";
+import type { ResourceView } from "../extract/resource";
+import { rememberComponentInputs } from "../extract/kitComponents";
+import { isUnknown, Unknown } from "../parse/propertyValues";
 
 type JsonSchema = PolicyConfigSchema["properties"][string];
 

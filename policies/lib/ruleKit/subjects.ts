@@ -1,6 +1,7 @@
 // The resources each family of rules reads, and short labels for messages.
-import { extract, TYPES, type ResourceView } from "./extract";
-import type { ContainerSpec } from "./model";
+import { extract } from "../extract/extract";
+import { TYPES, type ResourceView } from "../extract/resource";
+import type { ContainerSpec } from "../model/extraction";
 
 /** Resources that can start containers or deliver files to a host. */
 export const CONTAINER_TYPES: readonly string[] = [
@@ -18,5 +19,5 @@ export async function containersOf(r: ResourceView): Promise<ContainerSpec[]> {
   return (await extract(r)).containers;
 }
 
-export { extract as extractionOf } from "./extract";
-export { where } from "./model";
+export { extract as extractionOf } from "../extract/extract";
+export { where } from "../model/extraction";

@@ -1,8 +1,8 @@
 // Redis servers found anywhere — in a container (argv + its uploaded/bound config file), or as a bare
 // redis.conf delivered to a host — with the settings the pack can see and a note of what it cannot.
-import { readArgv } from "./commandLine";
-import { where, type ContainerSpec, type Extraction, type HostFile, type Port } from "./model";
-import { classify } from "./files";
+import { readArgv } from "../parse/commandLine";
+import { where, type ContainerSpec, type Extraction, type HostFile, type Port } from "./extraction";
+import { classify } from "./deliveredFiles";
 import {
   applyDirective,
   emptySettings,
@@ -11,8 +11,8 @@ import {
   parseRedisArgv,
   parseRedisConf,
   type RedisSettings,
-} from "./redis";
-import { isKnown, isUnknown, Unknown, type Val } from "./values";
+} from "../parse/redisSettings";
+import { isKnown, isUnknown, Unknown, type Val } from "../parse/propertyValues";
 
 export interface RedisInstance {
   readonly origin: string;

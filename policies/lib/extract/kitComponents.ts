@@ -9,14 +9,26 @@
 //                                auth, publishOn? }
 //   queuekit:celery:WorkerPool { pool, concurrency, replicas?, memoryBytes, memorySwapBytes?,
 //                                maxTasksPerChild?, maxMemoryPerChildKiB?, autoscale?: { max, min } }
-import { celeryWorkers, type CeleryWorker } from "./celery";
-import { extract, TYPES, type ResourceView } from "./extract";
-import { settingsFromFile } from "./files";
-import { hostOfConnection, LOCAL } from "./hosts";
-import type { HostFile, LocatedSetting } from "./model";
-import { emptySettings } from "./redis";
-import { redisInstances, type RedisInstance } from "./redisModel";
-import { at, bool, isKnown, isRecord, isSentinel, isUnknown, num, str, unproxy, type Val } from "./values";
+import { celeryWorkers, type CeleryWorker } from "../model/celeryWorkers";
+import { extract } from "./extract";
+import { TYPES, type ResourceView } from "./resource";
+import { settingsFromFile } from "../model/deliveredFiles";
+import { hostOfConnection, LOCAL } from "../model/dockerHosts";
+import type { HostFile, LocatedSetting } from "../model/extraction";
+import { emptySettings } from "../parse/redisSettings";
+import { redisInstances, type RedisInstance } from "../model/redisServers";
+import {
+  at,
+  bool,
+  isKnown,
+  isRecord,
+  isSentinel,
+  isUnknown,
+  num,
+  str,
+  unproxy,
+  type Val,
+} from "../parse/propertyValues";
 
 export interface VpsHostInfo {
   readonly host: Val<string>;

@@ -3,7 +3,7 @@
 //   "<host>"         an SSH/TCP host (port appended when an SSH port other than 22 is used: "10.0.0.5:2222")
 // Docker resources: their provider's `host` (ssh://user@h:p, tcp://h:p, unix://…); remote commands: their
 // `connection.host`/`port`; a `docker -H …` inside a command wins over both.
-import { isUnknown, num, str, Unknown, type Val } from "./values";
+import { isUnknown, num, str, Unknown, type Val } from "../parse/propertyValues";
 
 export const LOCAL = "local";
 

@@ -1,0 +1,99 @@
+// docker.Container: its own properties (memory, memorySwap and memoryReservation in MiB) and uploads.
+import { readLocal, type DeliveredFile } from "./assets";
+import { emptyExtraction, type Extraction, type Port } from "../model/extraction";
+import { MiB } from "../parse/sizes";
+import {
+  bool,
+  isKnown,
+  isRecord,
+  isSentinel,
+  isUnknown,
+  list,
+  num,
+  str,
+  stringMap,
+  strings,
+  Unknown,
+  type Val,
+} from "../parse/propertyValues";
+import { at1, checkTests, joinArgv } from "./containerFields";
+
+// docker.Container (memory/memorySwap/memoryReservation in MiB)
+
+const mibToBytes = (v: Val<number>): Val<number> => (isKnown(v) ? (v === 0 ? undefined : v * MiB) : v);
+
+export async function fromContainer(p: unknown, host: Val<string>): Promise<Extraction> {
+  const ex = emptyExtraction();
+  const swap = num(p, "memorySwap");
+  const entry = strings(p, "entrypoints");
+  const command = strings(p, "command");
+  const hcRaw = at1(p, "healthcheck");
+  const healthcheck = isSentinel(hcRaw)
+    ? new Unknown("healthcheck")
+    : isRecord(hcRaw)
+      ? checkTests(list(p, "healthcheck.tests"))
+      : "absent";
+  const files: DeliveredFile[] = [];
+  const uploads = list(p, "uploads");
+  if (isUnknown(uploads)) ex.opaque.push(new Unknown("uploads"));
+  for (const [i, u] of (isKnown(uploads) ? uploads : []).entries()) {
+    const file = str(u, "file");
+    if (!isKnown(file)) continue;
+    const content = str(u, "content");
+    const b64 = str(u, "contentBase64");
+    const source = str(u, "source");
+    let text: string | Unknown;
+    if (isKnown(content)) text = content;
+    else if (isKnown(b64)) text = Buffer.from(b64, "base64").toString("utf8");
+    else if (isKnown(source)) text = await readLocal(source, `uploads[${i}].source`);
+    else
+      text = isUnknown(content)
+        ? new Unknown(`uploads[${i}].content`)
+        : isUnknown(b64)
+          ? new Unknown(`uploads[${i}].contentBase64`)
+          : new Unknown(`uploads[${i}]`, "has no content the pack can read");
+    files.push({ path: file, content: text });
+  }
+  ex.containers.push({
+    origin: "docker.Container",
+    kind: "container",
+    host,
+    name: str(p, "name"),
+    image: str(p, "image"),
+    replicas: 1,
+    memory: mibToBytes(num(p, "memory")),
+    memorySwap: isKnown(swap) && swap === -1 ? -1 : mibToBytes(swap),
+    swapSettable: true,
+    memoryReservation: mibToBytes(num(p, "memoryReservation")),
+    oomKillDisable: undefined,
+    oomScoreAdj: undefined,
+    privileged: bool(p, "privileged"),
+    capAdd: strings(p, "capabilities.adds"),
+    restart: restartOf(str(p, "restart"), num(p, "maxRetryCount")),
+    healthcheck,
+    logDriver: str(p, "logDriver"),
+    logOpts: stringMap(p, "logOpts"),
+    ports: containerPorts(p),
+    publishAll: bool(p, "publishAllPorts"),
+    networkMode: str(p, "networkMode"),
+    argv: joinArgv(entry, command),
+    files,
+  });
+  return ex;
+}
+
+/** docker.Container restart + maxRetryCount → "on-failure:N" like `docker run --restart`. */
+function restartOf(restart: Val<string>, retries: Val<number>): Val<string> {
+  return restart === "on-failure" && isKnown(retries) && retries > 0 ? `on-failure:${retries}` : restart;
+}
+
+function containerPorts(p: unknown): Val<Port[]> {
+  const ports = list(p, "ports");
+  if (!isKnown(ports)) return ports;
+  return ports.map((_, i) => ({
+    // The provider's default ip is 0.0.0.0: every interface.
+    hostIp: str(p, `ports.${i}.ip`),
+    hostPort: str(p, `ports.${i}.external`),
+    containerPort: str(p, `ports.${i}.internal`),
+  }));
+}

@@ -1,0 +1,18 @@
+// Properties docker.Container and docker.Service share: healthcheck tests, entrypoint + command.
+import type { Arg } from "../model/extraction";
+import { isRecord, isUnknown, type Val } from "../parse/propertyValues";
+
+export const at1 = (p: unknown, key: string): unknown => (isRecord(p) ? p[key] : undefined);
+
+export function checkTests(tests: Val<unknown[]>): Val<"set" | "disabled" | "absent"> {
+  if (isUnknown(tests)) return tests;
+  if (!tests || tests.length === 0) return "absent";
+  return tests[0] === "NONE" ? "disabled" : "set";
+}
+
+export function joinArgv(entry: Val<string[]>, command: Val<string[]>): Val<Arg[]> {
+  if (isUnknown(entry)) return entry;
+  if (isUnknown(command)) return command;
+  if (!entry?.length && !command?.length) return undefined;
+  return [...(entry ?? []), ...(command ?? [])].map((text) => ({ text, dynamic: false }));
+}

@@ -1,0 +1,22 @@
+// The resource types the pack reads and the view of a resource it takes.
+
+export const TYPES = {
+  container: "docker:index/container:Container",
+  service: "docker:index/service:Service",
+  localCommand: "command:local:Command",
+  remoteCommand: "command:remote:Command",
+  copyToRemote: "command:remote:CopyToRemote",
+  copyFile: "command:remote:CopyFile",
+  vpsHost: "queuekit:host:VpsHost",
+  redisBroker: "queuekit:redis:RedisBroker",
+  workerPool: "queuekit:celery:WorkerPool",
+} as const;
+
+/** The parts of a resource the pack reads (ResourceValidationArgs and PolicyResource both fit). */
+export interface ResourceView {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly props: unknown;
+  readonly provider?: { readonly type: string; readonly props: unknown };
+}
