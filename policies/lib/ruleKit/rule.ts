@@ -108,6 +108,14 @@ function schemaOf(info: RuleInfo): PolicyConfigSchema {
   return { properties: { ...info.config, onUnknown: ON_UNKNOWN } };
 }
 
+/** What every policy object of a rule starts with: its name, description, config schema and enforcement level. */
+const policyOf = (info: RuleInfo) => ({
+  name: info.name,
+  description: info.description,
+  configSchema: schemaOf(info),
+  enforcementLevel: info.enforcementLevel,
+});
+
 /** A rule checked on each resource as it is registered (Analyze), with its inputs. */
 export function resourceRule<C = Record<string, never>>(
   info: RuleInfo,
@@ -117,10 +125,7 @@ export function resourceRule<C = Record<string, never>>(
 ): ResourceValidationPolicy & { readonly info: RuleInfo } {
   const applies = new Set(types);
   return {
-    name: info.name,
-    description: info.description,
-    configSchema: schemaOf(info),
-    enforcementLevel: info.enforcementLevel,
+    ...policyOf(info),
     validateResource: async (args: ResourceValidationArgs, report: ReportViolation) => {
       rememberComponentInputs(args.type, args.urn, args.props);
       if (!applies.has(args.type)) return;
@@ -140,10 +145,7 @@ export function stackRule<C = Record<string, never>>(
   check: (resources: readonly ResourceView[], ctx: Context<C>) => Promise<void> | void,
 ): StackValidationPolicy & { readonly info: RuleInfo } {
   return {
-    name: info.name,
-    description: info.description,
-    configSchema: schemaOf(info),
-    enforcementLevel: info.enforcementLevel,
+    ...policyOf(info),
     validateStack: async (args: StackValidationArgs, report: ReportViolation) => {
       const ctx = context<C>(info, args.getConfig(), report);
       const resources = args.resources.map((r) => ({
