@@ -50,7 +50,7 @@ stack=bench-$run_id
 work=$(mktemp -d "${TMPDIR:-/tmp}/qk-bench-burst-XXXXXX")
 driver=(/usr/bin/python3 -B scripts/bench/burst.py --work "$work" --run-id "$run_id" --memory "$memory"
   --memory-bytes "$memory_bytes" --scale "$scale" --bursts "$bursts" --drain-timeout "$drain_timeout"
-  --stall "$stall" --started "$(date +%s)")
+  --stall "$stall")
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 ledger_port=$(free_port)
 untuned_port=$(free_port)
