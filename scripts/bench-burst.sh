@@ -3,8 +3,9 @@
 # the same emulated VPS (a parent memory cgroup), same image, same bursts, one after the other in one run.
 # Prints one row per stack × burst, the no-op ceiling, and writes out/bench-burst-<memory>.{json,svg}.
 #
-#   npm run bench:burst [-- --memory 1GiB|2GiB] [--scale 0.1] [--kit-set 'workers[0].prefetchMultiplier=4' ...]
+#   npm run bench:burst [-- --memory 512MiB|1GiB|2GiB] [--scale 0.1] [--kit-set 'workers[0].prefetchMultiplier=4' ...]
 #                          [--bursts clustered,stream,backlog] [--stacks kit,untuned] [--drain-timeout 3600] [--stall 300]
+#                          [--calibrate scripts/bench/calibrate.yaml]   (size the kit from a measurement taken first)
 #
 # The kit is deployed by a real `pulumi up` of a throw-away stack (own file backend and config file, own
 # container names and ports: a `local` stack you run is left alone) and destroyed at the end, also on failure
@@ -15,7 +16,7 @@ cd "$repo"
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 2; }
 
-memory=1GiB scale=1 bursts=clustered,stream,backlog stacks=kit,untuned drain_timeout=3600 stall=300
+memory=1GiB scale=1 bursts=clustered,stream,backlog stacks=kit,untuned drain_timeout=3600 stall=300 samples=
 kit_sets=()
 command_line="npm run bench:burst${*:+ -- $*}"
 while [ $# -gt 0 ]; do
@@ -27,14 +28,16 @@ while [ $# -gt 0 ]; do
     --stacks) stacks=${2:?}; shift 2 ;;
     --drain-timeout) drain_timeout=${2:?}; shift 2 ;;
     --stall) stall=${2:?}; shift 2 ;;
+    --calibrate) samples=${2:?}; shift 2 ;;
     -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
 case $memory in
-  1GiB) memory_bytes=$((1024 ** 3)) ;;
-  2GiB) memory_bytes=$((2 * 1024 ** 3)) ;;
-  *) die "--memory is 1GiB or 2GiB, got $memory" ;;
+  512MiB) memory_bytes=$((512 * 1024 ** 2)) size_key="queuekit:host.memory=$memory" ;;
+  1GiB) memory_bytes=$((1024 ** 3)) size_key="queuekit:preset=$memory" ;;
+  2GiB) memory_bytes=$((2 * 1024 ** 3)) size_key="queuekit:preset=$memory" ;;
+  *) die "--memory is 512MiB, 1GiB or 2GiB, got $memory" ;;
 esac
 awk -v s="$scale" 'BEGIN { exit !(s > 0 && s <= 10) }' || die "--scale is a number in (0, 10], got $scale"
 for kv in ${kit_sets[@]+"${kit_sets[@]}"}; do
@@ -116,7 +119,7 @@ for which in ${stacks//,/ }; do
       mv "Pulumi.$stack.yaml" "$stack_file" 2>/dev/null || true
       kit_deployed=1
       kit_pulumi config set-all --path \
-        --plaintext "queuekit:preset=$memory" \
+        --plaintext "$size_key" \
         --plaintext "queuekit:host.cpus=2" \
         --plaintext "queuekit:host.emulate=true" \
         --plaintext "queuekit:host.connection.kind=local" \
@@ -129,6 +132,12 @@ for which in ${stacks//,/ }; do
         --plaintext "queuekit:workers[0].app=demo" \
         --plaintext "queuekit:workers[0].queues[0]=celery" \
         --secret "queuekit:redisPassword=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >/dev/null
+      if [ -n "$samples" ]; then
+        # The kit sized from a measurement of these very calls, taken in this run (npm run calibrate).
+        log "kit: npm run calibrate -- --samples $samples"
+        node dist/scripts/calibrate/main.js --samples "$samples" --out "$work/profile.json" >&2
+        kit_sets+=("workers[0].profile=$work/profile.json")
+      fi
       for kv in ${kit_sets[@]+"${kit_sets[@]}"}; do
         kit_pulumi config set --path "queuekit:${kv%%=*}" "${kv#*=}" >/dev/null
       done

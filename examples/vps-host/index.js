@@ -16,7 +16,7 @@ const own = new pulumi.Config("vps-host");
 const host = new VpsHost("host", {
   stack,
   config: config.host,
-  plan: planMemory(config),
+  plan: planMemory(config).host,
   redisTcpBacklog: config.redis.tcpBacklog,
   sshPrivateKey,
   docker: own.getObject("docker"),

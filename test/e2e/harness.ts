@@ -114,3 +114,39 @@ export class TestStack {
     rmSync(this.stateDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A throw-away copy of the local stack with one demo pool `default` (plus `poolLines`, each "key: value"), its Redis
+ * and exporter on their own ports so it runs beside a deployed `npm run up`.
+ */
+export function demoPoolStack(name: string, port: number, poolLines: readonly string[] = []): TestStack {
+  return new TestStack(name, "Pulumi.local.yaml", (yaml) =>
+    yaml
+      .replace("port: 16379", `port: ${port}`)
+      .replace("port: 19121", `port: ${port + 10000}`)
+      .concat(
+        [
+          "  queuekit:workers:",
+          "    - name: default",
+          "      image: queuekit/celery-demo:local",
+          "      app: demo",
+          "      queues: [celery]",
+          ...poolLines.map((line) => `      ${line}`),
+          "",
+        ].join("\n"),
+      ),
+  );
+}
+
+/** Wait until a Celery node answers `inspect stats` (it starts after Redis is healthy); fails after `seconds`. */
+export function waitForNode(broker: string, node: string, seconds = 60): void {
+  for (let i = 0; i < seconds; i++) {
+    const r = spawnSync("/usr/bin/python3", [path.join(repo, "test/e2e/celery_client.py")], {
+      input: JSON.stringify({ broker, inspect: node }),
+      encoding: "utf8",
+    });
+    if (r.status === 0 && r.stdout.trim() !== "null") return;
+    spawnSync("sleep", ["1"]);
+  }
+  throw new Error(`celery node ${node} never answered on ${broker.replace(/:[^:@/]*@/, ":***@")}`);
+}

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { docker, inspect, leftovers, repo, TestStack } from "./harness";
+import { demoPoolStack, docker, inspect, leftovers, repo, TestStack } from "./harness";
 
 const PORT = 26420;
 
@@ -35,22 +35,7 @@ describe("memory classes from a measured profile, end to end", () => {
   };
 
   before(() => {
-    stack = new TestStack(`e2e-classes-${process.pid}`, "Pulumi.local.yaml", (yaml) =>
-      yaml
-        .replace("port: 16379", `port: ${PORT}`)
-        .replace("port: 19121", `port: ${PORT + 10000}`)
-        .concat(
-          [
-            "  queuekit:workers:",
-            "    - name: default",
-            "      image: queuekit/celery-demo:local",
-            "      app: demo",
-            "      queues: [celery]",
-            "      profile: profiles/demo.json",
-            "",
-          ].join("\n"),
-        ),
-    );
+    stack = demoPoolStack(`e2e-classes-${process.pid}`, PORT, ["profile: profiles/demo.json"]);
     const up = stack.pulumi("up --yes --skip-preview");
     assert.equal(up.code, 0, up.stdout + up.stderr);
     out = JSON.parse(stack.pulumi("stack output --json --show-secrets").stdout) as Outputs;

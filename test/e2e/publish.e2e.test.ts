@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { docker, repo, TestStack } from "./harness";
+import { demoPoolStack, docker, repo, TestStack, waitForNode } from "./harness";
 
 const PORT = 26383;
 const FILLER = "queuekit:test:filler";
@@ -114,17 +114,7 @@ describe("a producer when Redis refuses writes (maxmemory, noeviction), end to e
     sleep(2);
     return state(token).runs;
   };
-  const waitForWorker = () => {
-    for (let i = 0; i < 60; i++) {
-      const r = spawnSync("/usr/bin/python3", [path.join(repo, "test/e2e/celery_client.py")], {
-        input: JSON.stringify({ broker, inspect: out.workerNodes[0] }),
-        encoding: "utf8",
-      });
-      if (r.status === 0 && r.stdout.trim() !== "null") return;
-      sleep(1);
-    }
-    assert.fail("the worker never answered a ping");
-  };
+  const waitForWorker = () => waitForNode(broker, out.workerNodes[0]);
   /** Each test starts with room in Redis and a running worker, whatever the one before left. */
   const ready = () => {
     free();
@@ -142,25 +132,11 @@ describe("a producer when Redis refuses writes (maxmemory, noeviction), end to e
 
   before(() => {
     // A small Redis (64 MiB container → maxmemory ≈ 25 MiB) and one worker child.
-    stack = new TestStack(`e2e-publish-${process.pid}`, "Pulumi.local.yaml", (yaml) =>
-      yaml
-        .replace("port: 16379", `port: ${PORT}`)
-        .replace("port: 19121", `port: ${PORT + 10000}`) // the exporter, beside a running `npm run up`
-        .replace("bind: 127.0.0.1", "bind: 127.0.0.1\n    memory: 64MiB")
-        .concat(
-          [
-            "  queuekit:workers:",
-            "    - name: default",
-            "      image: queuekit/celery-demo:local",
-            "      app: demo",
-            "      queues: [celery]",
-            "      concurrency: 1",
-            "      perChildMemory: 96MiB",
-            "      timeLimit: 5 # visibility timeout 40 s: a redelivery within the test",
-            "",
-          ].join("\n"),
-        ),
-    );
+    stack = demoPoolStack(`e2e-publish-${process.pid}`, PORT, [
+      "concurrency: 1",
+      "perChildMemory: 96MiB",
+      "timeLimit: 5 # visibility timeout 40 s: a redelivery within the test",
+    ]);
     const up = stack.pulumi("up --yes --skip-preview");
     assert.equal(up.code, 0, up.stdout + up.stderr);
     out = JSON.parse(stack.pulumi("stack output --json --show-secrets").stdout) as Outputs;

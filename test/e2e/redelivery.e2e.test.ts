@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { docker, inspect, repo, TestStack } from "./harness";
+import { demoPoolStack, docker, inspect, repo, TestStack, waitForNode } from "./harness";
 
 const PORT = 26382;
 const TIME_LIMIT_S = 5;
@@ -62,38 +62,15 @@ describe("reserved messages and a dying worker (prefetch > 1, late acks), end to
     }
     assert.fail(`the worker never held ${PREFETCH} messages: ${JSON.stringify(u)}`);
   };
-  const waitForWorker = () => {
-    for (let i = 0; i < 60; i++) {
-      const r = spawnSync("/usr/bin/python3", [path.join(repo, "test/e2e/celery_client.py")], {
-        input: JSON.stringify({ broker, inspect: out.workerNodes[0] }),
-        encoding: "utf8",
-      });
-      if (r.status === 0 && r.stdout.trim() !== "null") return;
-      sleep(1);
-    }
-    assert.fail("the worker never answered a ping");
-  };
+  const waitForWorker = () => waitForNode(broker, out.workerNodes[0]);
 
   before(() => {
-    stack = new TestStack(`e2e-redelivery-${process.pid}`, "Pulumi.local.yaml", (yaml) =>
-      yaml
-        .replace("port: 16379", `port: ${PORT}`)
-        .replace("port: 19121", `port: ${PORT + 10000}`) // the exporter, beside a running `npm run up`
-        .concat(
-          [
-            "  queuekit:workers:",
-            "    - name: default",
-            "      image: queuekit/celery-demo:local",
-            "      app: demo",
-            "      queues: [celery]",
-            "      concurrency: 1",
-            "      perChildMemory: 96MiB",
-            `      prefetchMultiplier: ${PREFETCH}`,
-            `      timeLimit: ${TIME_LIMIT_S}`,
-            "",
-          ].join("\n"),
-        ),
-    );
+    stack = demoPoolStack(`e2e-redelivery-${process.pid}`, PORT, [
+      "concurrency: 1",
+      "perChildMemory: 96MiB",
+      `prefetchMultiplier: ${PREFETCH}`,
+      `timeLimit: ${TIME_LIMIT_S}`,
+    ]);
     const up = stack.pulumi("up --yes --skip-preview");
     assert.equal(up.code, 0, up.stdout + up.stderr);
     out = JSON.parse(stack.pulumi("stack output --json --show-secrets").stdout) as Outputs;

@@ -319,7 +319,8 @@ describe("VpsHost failures name the host and the step", () => {
   it("a host still booting is retried with backoff; a failing command names the step and the host", async () => {
     assert.equal(stack.pulumi(`config set --path queuekit:host.connection.port ${booting.port}`).code, 0);
     assert.equal(stack.pulumi("config set vps-host:dialErrorLimit 30").code, 0);
-    await booting.start({ delayMs: 5000 });
+    // Long enough that the first attempts fail even when the CLI is slow to start on a loaded machine.
+    await booting.start({ delayMs: 20000 });
     const up = stack.pulumi("up --yes --skip-preview");
     assert.notEqual(up.code, 0, "1024 GiB is more than this machine has");
     const text = up.stdout + up.stderr;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { docker, inspect, leftovers, ok, repo, TestStack } from "./harness";
+import { demoPoolStack, docker, inspect, leftovers, ok, repo, TestStack } from "./harness";
 
 const PORT = 26380;
 interface Outputs {
@@ -41,23 +41,7 @@ describe("celery worker pool, end to end", () => {
 
   before(() => {
     // A small pool so that the memory tests are quick: 2 children of 96 MiB each.
-    stack = new TestStack(`e2e-workers-${process.pid}`, "Pulumi.local.yaml", (yaml) =>
-      yaml
-        .replace("port: 16379", `port: ${PORT}`)
-        .replace("port: 19121", `port: ${PORT + 10000}`) // the exporter, beside a running `npm run up`
-        .concat(
-          [
-            "  queuekit:workers:",
-            "    - name: default",
-            "      image: queuekit/celery-demo:local",
-            "      app: demo",
-            "      queues: [celery]",
-            "      concurrency: 2",
-            "      perChildMemory: 96MiB",
-            "",
-          ].join("\n"),
-        ),
-    );
+    stack = demoPoolStack(`e2e-workers-${process.pid}`, PORT, ["concurrency: 2", "perChildMemory: 96MiB"]);
     const up = stack.pulumi("up --yes --skip-preview");
     assert.equal(up.code, 0, up.stdout + up.stderr);
     out = JSON.parse(stack.pulumi("stack output --json --show-secrets").stdout) as Outputs;
