@@ -1,7 +1,7 @@
 import type { AppProfile, TaskProfile } from "../config/profile";
 import type { PoolKind, WorkerPoolConfig } from "../config/types";
 import { ceilMiB, MiB } from "../config/units";
-import type { MemoryClass } from "./types";
+import type { MemoryClass, WorkerPoolPlan } from "./types";
 
 // What each worker pool asks for before the planner gives it a concurrency: from a measured profile when the
 // pool has one, else from default budgets. A measured app with light and heavy tasks becomes two pools.
@@ -47,26 +47,21 @@ export function autoConcurrencyCap(pool: PoolKind, cpus: number): number {
   return caps[pool];
 }
 
-/** One planned pool before its concurrency is chosen; `limitFor` turns a concurrency into its container limit. */
-export interface PoolSpec {
-  readonly source: number;
+/** One planned pool before its concurrency is chosen: the plan's own fields, plus what sizing needs. */
+export type PoolSpec = Pick<
+  WorkerPoolPlan,
+  "source" | "name" | "queues" | "memoryClass" | "tasks" | "why" | "prefetchMultiplier" | "cap"
+> & {
   readonly config: WorkerPoolConfig;
-  readonly name: string;
-  readonly queues: readonly string[];
-  readonly memoryClass: MemoryClass;
-  readonly tasks: readonly string[];
   readonly parent: number;
   readonly unit: number;
   /** The least margin above parent + children: smaller when parent and children were measured with their slack. */
   readonly marginMin: number;
   readonly concurrency: number | "auto";
-  readonly cap: number;
-  readonly prefetchMultiplier: number;
   /** Prefork: resident KiB a child may reach before it is replaced. */
   readonly recycleKiB: number;
   readonly maxTasksPerChild: number;
-  readonly why: string;
-}
+};
 
 const mib = (bytes: number): string => `${Math.round((bytes / MiB) * 10) / 10} MiB`;
 const seconds = (s: number): string => (s < 1 ? `${Math.round(s * 1000)} ms` : `${Math.round(s * 10) / 10} s`);
