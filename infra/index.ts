@@ -46,6 +46,7 @@ const workers = plan.workers.map(
         pool: config.workers[poolPlan.source],
         plan: poolPlan,
         routes: plan.routes,
+        publishHeadroomBytes: plan.redis.publishHeadroom.bytes,
         network,
         brokerUrl: redis.url,
         cgroupParent: host.cgroupParent,

@@ -1,7 +1,7 @@
 // `npm run plan -- --stack local | --config file.yaml | --preset 2GiB`: print the memory plan as a
 // table and write its picture to out/plan-<name>.svg. Exits 1 with the reasons on a bad config.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname, join, relative } from "node:path";
+import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../infra/config/errors";
@@ -51,7 +51,7 @@ function sourceOf(argv: string[]): Source {
 function withProfile(source: Source, profile: string): Source {
   const raw = isRecord(source.raw) ? source.raw : {};
   const workers = Array.isArray(raw.workers) ? raw.workers : (presetWorkers(raw.preset) ?? []);
-  const file = relative(source.baseDir, join(process.cwd(), profile));
+  const file = relative(source.baseDir, resolve(profile));
   return {
     ...source,
     title: `${source.title}, profile ${profile}`,
@@ -74,7 +74,7 @@ function sourceFrom(values: { stack?: string; config?: string; preset?: string }
     name,
     title: `${option} ${value}`,
     raw: rawOf(readDocument(file)),
-    baseDir: dirname(join(process.cwd(), file)),
+    baseDir: dirname(resolve(file)),
   };
 }
 
@@ -83,7 +83,7 @@ function readDocument(file: string): unknown {
   try {
     text = readFileSync(file, "utf8");
   } catch {
-    throw new UsageError(`cannot read ${join(process.cwd(), file)}\n${USAGE}`);
+    throw new UsageError(`cannot read ${resolve(file)}\n${USAGE}`);
   }
   return parseYaml(text); // YAML 1.2 is a superset of JSON: one parser for both.
 }

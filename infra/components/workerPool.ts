@@ -13,6 +13,8 @@ export interface WorkerPoolArgs {
   readonly plan: WorkerPoolPlan;
   /** The stack's task_routes (task name → queue): every pool's app routes alike, so producers do too. */
   readonly routes: Readonly<Record<string, string>>;
+  /** Bytes below Redis' maxmemory that publishing never takes (the plan's redis.publishHeadroom). */
+  readonly publishHeadroomBytes: number;
   readonly network: docker.Network;
   /** redis://… with the password (secret). */
   readonly brokerUrl: pulumi.Input<string>;
@@ -43,9 +45,16 @@ export class WorkerPool extends pulumi.ComponentResource {
     };
     super("queuekit:celery:WorkerPool", name, summary, opts);
     const celeryconfig = pulumi.secret(
-      pulumi
-        .output(args.brokerUrl)
-        .apply((brokerUrl) => renderCeleryConfig({ stack, pool, plan, brokerUrl, routes: args.routes })),
+      pulumi.output(args.brokerUrl).apply((brokerUrl) =>
+        renderCeleryConfig({
+          stack,
+          pool,
+          plan,
+          brokerUrl,
+          routes: args.routes,
+          publishHeadroomBytes: args.publishHeadroomBytes,
+        }),
+      ),
     );
 
     this.nodeNames = [];

@@ -57,9 +57,10 @@ const redis: ContainerKind<Of<"redis">> = {
   label: (c) => c.name,
   notes: (_, { redis }) => [
     `maxmemory ${redis.maxmemory.mib} MiB (${redis.maxmemoryRatio * 100}%, persistence ${redis.persistence}), ${redis.policy}`,
+    `publishing refused ${+redis.publishHeadroom.mib.toFixed(1)} MiB below maxmemory, so workers can always start and drain`,
     ...(redis.backlog
       ? [
-          `backlog before Redis refuses writes: ${Object.entries(redis.backlog.byTask)
+          `backlog before publishing is refused: ${Object.entries(redis.backlog.byTask)
             .map(([task, t]) => `${groupDigits(t.messages)} × ${task} (${t.messageBytes} B)`)
             .join(", ")}`,
         ]

@@ -19,6 +19,12 @@ export const defaultReserve = (memory: number): number => ceilMiB(256 * MiB + me
 /** used_memory of an empty Redis 7 with the kit's clients connected: what a backlog cannot use. */
 export const REDIS_BASELINE = MiB;
 
+/**
+ * Room below maxmemory that publishing through the kit's celeryconfig never takes: a worker (re)starting on a full
+ * Redis needs a few writes (kombu's restore lock, queue bindings, unacked copies) that noeviction would refuse.
+ */
+export const publishHeadroomOf = (maxmemory: number): number => Math.max(2 * MiB, Math.floor(maxmemory * 0.02));
+
 const size = (bytes: number): Size => ({ bytes, mib: bytes / MiB });
 
 const container = (limit: number, swap = 0): ContainerMemory => ({
@@ -71,19 +77,21 @@ const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b
 function planRedis(redis: RedisConfig, hostMemory: number, workers: readonly WorkerPoolConfig[]): RedisPlan {
   const limit = floorMiB(bytesOf(redis.memory, hostMemory));
   const maxmemory = floorMiB(limit * MAXMEMORY_RATIO);
-  const backlog = backlogOf(maxmemory, workers);
+  const publishHeadroom = publishHeadroomOf(maxmemory);
+  const backlog = backlogOf(maxmemory - publishHeadroom, workers);
   return {
     ...container(limit),
     maxmemory: size(maxmemory),
     maxmemoryRatio: MAXMEMORY_RATIO,
+    publishHeadroom: size(publishHeadroom),
     policy: redis.maxmemoryPolicy,
     persistence: redis.persistence,
     ...(backlog && { backlog }),
   };
 }
 
-/** With noeviction Redis refuses a write once used_memory passes maxmemory: messages of each measured size that fit. */
-function backlogOf(maxmemory: number, workers: readonly WorkerPoolConfig[]): Backlog | undefined {
+/** Publishing is refused once used_memory passes `ceiling` (maxmemory less the headroom): messages of each measured size that fit. */
+function backlogOf(ceiling: number, workers: readonly WorkerPoolConfig[]): Backlog | undefined {
   const measured = workers.flatMap((w) => (w.profile ? Object.entries(w.profile.tasks) : []));
   if (!measured.length) return undefined;
   const byTask = Object.fromEntries(
@@ -91,7 +99,7 @@ function backlogOf(maxmemory: number, workers: readonly WorkerPoolConfig[]): Bac
       task,
       {
         messageBytes: t.messageBytes,
-        messages: Math.max(0, Math.floor((maxmemory - REDIS_BASELINE) / t.messageBytes)),
+        messages: Math.max(0, Math.floor((ceiling - REDIS_BASELINE) / t.messageBytes)),
       },
     ]),
   );

@@ -16,9 +16,11 @@ export interface RedisPlan extends ContainerMemory {
   /** Below the limit: the rest is for fork copy-on-write, client buffers and fragmentation. */
   readonly maxmemory: Size;
   readonly maxmemoryRatio: number;
+  /** Kept free below maxmemory: the kit's producers are refused first, so workers can always start and drain. */
+  readonly publishHeadroom: Size;
   readonly policy: MaxmemoryPolicy;
   readonly persistence: Persistence;
-  /** With a measured profile: how many queued messages fit under maxmemory before Redis refuses writes. */
+  /** With a measured profile: how many queued messages fit before publishing is refused. */
   readonly backlog?: Backlog;
 }
 

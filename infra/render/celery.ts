@@ -40,6 +40,8 @@ export interface CeleryConfigInput {
   /** Celery task_routes: task name → queue (heavy tasks of a measured app go to their own pool). */
   readonly routes?: Readonly<Record<string, string>>;
   readonly resultExpiresSeconds?: number;
+  /** Bytes kept free below Redis' maxmemory: publishing through this config is refused first. */
+  readonly publishHeadroomBytes: number;
 }
 
 /** The celeryconfig module the worker imports (secret: it holds the broker password). */
@@ -54,6 +56,7 @@ export function renderCeleryConfig(input: CeleryConfigInput): string {
     resultExpiresSeconds: input.resultExpiresSeconds ?? 3600,
     prefetchMultiplier: input.plan.prefetchMultiplier,
     taskRoutes: pythonRoutes(input.routes ?? {}),
+    publishHeadroomBytes: input.publishHeadroomBytes,
     visibilityTimeoutSeconds: visibilityTimeoutOf(input.pool),
     softTimeLimit: softTimeLimitOf(input.pool),
     timeLimit: timeLimitOf(input.pool),

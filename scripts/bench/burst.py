@@ -23,6 +23,9 @@ import time
 
 import redis
 from celery import Celery
+from kombu import transport as kombu_transports
+
+PLAIN_REDIS_TRANSPORT = "kombu.transport.redis:Transport"
 
 CG_ROOT = "/sys/fs/cgroup/memory"
 MiB = 1024 * 1024
@@ -176,6 +179,9 @@ class Stack:
 
 def producer_app(celeryconfig, broker_url):
     """A Celery app configured like the stack's workers (routes, serializer, publish retry), sending from this host."""
+    # kombu's plain Redis transport unless this config guards publishing (the kit's does, via queuekit_celery).
+    kombu_transports.TRANSPORT_ALIASES.update(redis=PLAIN_REDIS_TRANSPORT, rediss=PLAIN_REDIS_TRANSPORT)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(celeryconfig)))  # queuekit_celery ships next to it
     spec = importlib.util.spec_from_file_location(f"bench_celeryconfig_{id(celeryconfig)}", celeryconfig)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -251,7 +257,7 @@ def burst_calls(name, scale, ledger_url):
     if name == "clustered":
         n_light, n_heavy, heavy_mib, pace = max(1, round(2000 * scale)), max(1, round(64 * scale)), 150, 2.0
     elif name == "stream":
-        n_light, n_heavy, heavy_mib, pace = max(1, round(20000 * scale)), max(1, round(10 * scale)), 300, None
+        n_light, n_heavy, heavy_mib, pace = max(1, round(20000 * scale)), max(1, round(10 * scale)), 150, None
     else:
         raise ValueError(name)
     heavy_at = spread(n_light, n_heavy)
@@ -286,7 +292,8 @@ def prepare(stack, ledger, timeout=600):
 def send(stack, task, kwargs, retry=True):
     """True when Redis took the message, False when the publish raised (refused, or the broker is gone)."""
     try:
-        stack.app.send_task(task, kwargs=kwargs, retry=retry)
+        # As task.delay() would: send_task alone subscribes to every task's result unless told the config ignores them.
+        stack.app.send_task(task, kwargs=kwargs, retry=retry, ignore_result=stack.app.conf.task_ignore_result)
         return True
     except Exception:  # noqa: BLE001 — OOM refusals, connection errors: all count as refused at enqueue
         return False
@@ -677,6 +684,7 @@ def cmd_kit(args):
     run("docker", "network", "connect", "--alias", "ledger", f"qk-{args.stack}", f"qkb-{args.run_id}-ledger")
     config = os.path.join(args.work, "kit-celeryconfig.py")
     run("docker", "cp", f"{workers[0]}:/etc/queuekit/queuekit_celeryconfig.py", config)
+    run("docker", "cp", f"{workers[0]}:/etc/queuekit/queuekit_celery.py", os.path.join(args.work, "queuekit_celery.py"))
     queues = sorted({q for w in workers for q in worker_queues(w)})
     redis_plan = plan["redis"]
     capacity = redis_plan.get("backlogCapacity") or (redis_plan.get("backlog") or {}).get("messages")

@@ -11,6 +11,9 @@
                 refusals). With warm_then_fill (a key), the process first sends one task while there is room, then
                 fills Redis itself: a long-lived producer.
   op "backoff": {"broker", "token", "ledger", "deadline"} → send_with_backoff; attempts, seconds, or the error.
+  op "guarded_fill": {"config_dir", "broker", "token", "ledger", "pad"} → through the stack's rendered celeryconfig
+                (publish headroom guard on), send demo.light with `pad` bytes of padding until a send raises; how
+                many were accepted, what was raised, Redis' memory then.
   op "state":   {"url", "token", "id"?} → the token's ledger count, the length of queue "celery", unacked messages,
                 and BoundedRedeliveryTask's delivery count of task `id`.
 """
@@ -64,6 +67,17 @@ def send_with_backoff(send, deadline_s=60.0, first_delay_s=0.5, max_delay_s=8.0)
 def memory(r):
     i = r.info("memory")
     return {"used_memory": i["used_memory"], "maxmemory": i["maxmemory"]}
+
+
+def rendered_app(config_dir, broker):
+    """A Celery app with the stack's own celeryconfig (and queuekit_celery next to it), sending over loopback."""
+    sys.path.insert(0, config_dir)
+    import queuekit_celeryconfig
+
+    app = Celery("producer")
+    app.config_from_object(queuekit_celeryconfig)
+    app.conf.broker_url = app.conf.result_backend = broker
+    return app
 
 
 def app_for(req):
@@ -159,6 +173,30 @@ if __name__ == "__main__":
         except QueueFull as exc:
             result = {"raised": chain(exc)}
         json.dump({**result, "attempts": attempts, "seconds": round(time.monotonic() - t0, 1)}, sys.stdout)
+    elif op == "guarded_fill":
+        r = redis.Redis.from_url(req["broker"])
+        app = rendered_app(req["config_dir"], req["broker"])
+        kwargs = {"token": req["token"], "ledger": req["ledger"], "mib": 0, "pad": "x" * req["pad"]}
+        accepted, t0 = 0, time.monotonic()
+        try:
+            while True:
+                app.send_task("demo.light", kwargs=kwargs, ignore_result=True)
+                accepted += 1
+        except Exception as exc:  # noqa: BLE001 - what reaches the caller is the point
+            raised = chain(exc)
+            refusal = is_refusal(exc)
+        transport = type(app.connection_for_write().transport)
+        json.dump(
+            {
+                "accepted": accepted,
+                "seconds": round(time.monotonic() - t0, 1),
+                "raised": raised,
+                "is_refusal": refusal,
+                "transport": f"{transport.__module__}.{transport.__qualname__}",
+                **memory(r),
+            },
+            sys.stdout,
+        )
     elif op == "state":
         r = redis.Redis.from_url(req["url"])
         count = r.hget("queuekit:ledger", req["token"])

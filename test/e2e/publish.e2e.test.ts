@@ -21,7 +21,7 @@ interface Outputs {
   redisUrl: string;
   workerContainers: string[];
   workerNodes: string[];
-  memoryPlan: { redis: { maxmemory: { bytes: number } } };
+  memoryPlan: { redis: { maxmemory: { bytes: number }; publishHeadroom: { bytes: number } } };
 }
 interface Raised {
   type: string;
@@ -46,6 +46,15 @@ interface State {
   queued: number;
   unacked: number;
   deliveries: number;
+}
+interface GuardedFill {
+  accepted: number;
+  seconds: number;
+  raised: Raised[];
+  is_refusal: boolean;
+  transport: string;
+  used_memory: number;
+  maxmemory: number;
 }
 interface Filled {
   pushed_bytes: number;
@@ -318,5 +327,61 @@ describe("a producer when Redis refuses writes (maxmemory, noeviction), end to e
     assert.ok(b.seconds <= 3.5, "it gave up by its deadline");
     sleep(3);
     assert.equal(state(token).runs, 0, "the refused task never runs");
+  });
+
+  it("through the rendered celeryconfig, publishing stops at the plan's headroom below maxmemory; a worker started on that full queue drains it without a restart", () => {
+    ready();
+    docker(`stop ${worker}`);
+    const dir = mkdtempSync(path.join(tmpdir(), "qk-config-"));
+    let g: GuardedFill;
+    try {
+      for (const file of ["queuekit_celeryconfig.py", "queuekit_celery.py"])
+        docker(`cp ${worker}:/etc/queuekit/${file} ${dir}/${file}`);
+      // 32 KiB messages: the ~25 MiB of this Redis fill in a few hundred sends, which one child drains in seconds.
+      g = producer<GuardedFill>({
+        op: "guarded_fill",
+        config_dir: dir,
+        broker,
+        token: tok("guarded"),
+        ledger: out.redisUrl,
+        pad: 32768,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const headroom = out.memoryPlan.redis.publishHeadroom.bytes;
+    const left = g.maxmemory - g.used_memory;
+    console.log(
+      `# guarded publishing: ${g.accepted} messages of 32 KiB accepted in ${g.seconds} s, then ${g.raised[0].type} ` +
+        `(${g.raised[1]?.type}): used_memory ${g.used_memory} of maxmemory ${g.maxmemory}, ${left} bytes left ` +
+        `(plan's headroom ${headroom})`,
+    );
+    assert.equal(
+      g.transport,
+      "queuekit_celery.GuardedTransport",
+      "the rendered config routes redis:// through the guard",
+    );
+    assert.equal(g.raised[0].type, "kombu.exceptions.OperationalError");
+    assert.equal(g.raised[1].type, "queuekit_celery.QueueFull");
+    assert.equal(g.is_refusal, true, "send_with_backoff treats it as Redis' own refusal");
+    assert.ok(g.accepted > 100, "room was there before the guard refused");
+    assert.ok(left >= headroom - 64 * 1024, `stopped before the headroom (${left} bytes left)`);
+    assert.ok(left <= headroom + 512 * 1024, `stopped at the headroom, not far before it (${left} bytes left)`);
+
+    const since = Math.floor(Date.now() / 1000);
+    docker(`start ${worker}`);
+    const restartedBefore = restarts();
+    let runs = 0;
+    for (let i = 0; i < 240 && runs < g.accepted; i++) {
+      sleep(0.5);
+      runs = state(tok("guarded")).runs;
+    }
+    const log = docker(`logs --since ${since} ${worker} 2>&1`);
+    console.log(
+      `# a worker started on that queue ran ${runs} of ${g.accepted}; restarts ${restarts() - restartedBefore}`,
+    );
+    assert.equal(runs, g.accepted, "every accepted message ran, once");
+    assert.equal(restarts(), restartedBefore, "the worker never exited");
+    assert.doesNotMatch(log, /Unrecoverable error/);
   });
 });

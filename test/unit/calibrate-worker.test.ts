@@ -1,6 +1,7 @@
 // npm run calibrate: the worker it starts is rendered by the kit's own renderers, with one fresh child per run.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { templatesDir } from "../../infra/render/template";
 import { describe, it } from "node:test";
 import { parseSamples } from "../../scripts/calibrate/samples";
 import { CALIBRATE_QUEUE, calibrationArgv, calibrationConfig, PROBE_MODULE } from "../../scripts/calibrate/worker";
@@ -28,7 +29,12 @@ describe("calibrate worker", () => {
     assert.match(config, /^broker_url = "redis:\/\/:pw@qk-calibrate-1-redis:6379\/0"$/m);
     assert.match(config, /^task_serializer = "msgpack"$/m);
     assert.match(config, /^task_time_limit = 60$/m);
-    const py = spawnSync("python3", ["-c", "import sys; exec(sys.stdin.read())"], { input: config, encoding: "utf8" });
+    // Debian's Python has Celery (scripts/test-deps.sh); queuekit_celery ships next to the config.
+    const py = spawnSync("/usr/bin/python3", ["-c", "import sys; exec(sys.stdin.read())"], {
+      input: config,
+      encoding: "utf8",
+      env: { ...process.env, PYTHONPATH: `${templatesDir}/celery` },
+    });
     assert.equal(py.status, 0, py.stderr);
   });
 });

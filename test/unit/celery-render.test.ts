@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { parseConfig } from "../../infra/config/parse";
 import { planMemory } from "../../infra/plan/planner";
 import { renderCeleryConfig, stopTimeoutOf, visibilityTimeoutOf, workerArgv } from "../../infra/render/celery";
+import { templatesDir } from "../../infra/render/template";
 import { matchSnapshot } from "./snapshot";
 
 const config = parseConfig({
@@ -45,24 +46,27 @@ describe("celeryconfig", () => {
     pool: config.workers[0],
     plan: plan.workers[0],
     brokerUrl: "redis://:pw@redis:6379/0",
+    publishHeadroomBytes: plan.redis.publishHeadroom.bytes,
   });
+  // The rendered module imports queuekit_celery, which ships next to it.
+  const pythonEnv = { ...process.env, PYTHONPATH: `${templatesDir}/celery` };
 
   it("matches its snapshot", () => matchSnapshot("celeryconfig.py", text));
 
   it("is valid Python with the safety settings on", () => {
     const check = spawnSync(
-      "python3",
+      "/usr/bin/python3",
       [
         "-c",
-        "import sys; ns = {}; exec(sys.stdin.read(), ns); print(ns['task_acks_late'], ns['task_reject_on_worker_lost'], ns['broker_transport_options']['visibility_timeout'])",
+        "import sys; ns = {}; exec(sys.stdin.read(), ns); print(ns['task_acks_late'], ns['task_reject_on_worker_lost'], ns['broker_transport_options']['visibility_timeout'], ns['queuekit_publish_headroom_bytes'])",
       ],
-      {
-        input: text,
-        encoding: "utf8",
-      },
+      { input: text, encoding: "utf8", env: pythonEnv },
     );
     assert.equal(check.status, 0, check.stderr);
-    assert.equal(check.stdout.trim(), `True True ${visibilityTimeoutOf(config.workers[0])}`);
+    assert.equal(
+      check.stdout.trim(),
+      `True True ${visibilityTimeoutOf(config.workers[0])} ${plan.redis.publishHeadroom.bytes}`,
+    );
   });
 
   it("msgpack is opt-in per pool and still accepts json", () => {
@@ -70,7 +74,13 @@ describe("celeryconfig", () => {
       host: { memory: "2GiB", cpus: 2 },
       workers: [{ name: "mp", image: "app:1", app: "proj", queues: ["celery"], serializer: "msgpack" }],
     }).workers[0];
-    const text = renderCeleryConfig({ stack: "t", pool, plan: plan.workers[0], brokerUrl: "redis://x" });
+    const text = renderCeleryConfig({
+      stack: "t",
+      pool,
+      plan: plan.workers[0],
+      brokerUrl: "redis://x",
+      publishHeadroomBytes: 2097152,
+    });
     assert.match(text, /^task_serializer = "msgpack"$/m);
     assert.match(text, /^accept_content = \["msgpack","json"\]$/m);
     assert.throws(
@@ -85,12 +95,13 @@ describe("celeryconfig", () => {
       pool: config.workers[0],
       plan: plan.workers[0],
       brokerUrl: "redis://x",
+      publishHeadroomBytes: 2097152,
       routes: { "proj.z": "celery.heavy", 'proj.quote"d': "q" },
     });
     const check = spawnSync(
-      "python3",
+      "/usr/bin/python3",
       ["-c", "import sys, json; ns = {}; exec(sys.stdin.read(), ns); print(json.dumps(ns['task_routes']))"],
-      { input: routed, encoding: "utf8" },
+      { input: routed, encoding: "utf8", env: pythonEnv },
     );
     assert.equal(check.status, 0, check.stderr);
     assert.deepEqual(JSON.parse(check.stdout), { 'proj.quote"d': { queue: "q" }, "proj.z": { queue: "celery.heavy" } });

@@ -110,15 +110,18 @@ describe("planner with a measured profile", () => {
     assert.ok(big.concurrency > planMemory(config("2GiB")).workers[1].concurrency, "more host, more heavy children");
   });
 
-  it("states the backlog Redis holds before refusing writes, per measured message size", () => {
+  it("states the backlog Redis holds before publishing is refused, per measured message size", () => {
     const plan = planMemory(config("2GiB"));
-    const maxmemory = plan.redis.maxmemory.bytes;
+    // Publishing stops the headroom short of maxmemory: 2% of it, at least 2 MiB.
+    const headroom = plan.redis.publishHeadroom.bytes;
+    assert.equal(headroom, Math.max(2 * 1024 * 1024, Math.floor(plan.redis.maxmemory.bytes * 0.02)));
+    const maxmemory = plan.redis.maxmemory.bytes - headroom;
     assert.deepEqual(plan.redis.backlog?.byTask["proj.light"], {
       messageBytes: 1000,
       messages: Math.floor((maxmemory - REDIS_BASELINE) / 1000),
     });
     assert.equal(plan.redis.backlog?.messages, Math.floor((maxmemory - REDIS_BASELINE) / 1200));
-    assert.match(renderPlanTable(plan, "t"), /backlog before Redis refuses writes: .*× proj\.light \(1000 B\)/);
+    assert.match(renderPlanTable(plan, "t"), /backlog before publishing is refused: .*× proj\.light \(1000 B\)/);
     assert.equal(planMemory(parseConfig({ preset: "2GiB" })).redis.backlog, undefined, "no profile: no figure");
   });
 

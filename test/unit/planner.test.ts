@@ -363,6 +363,25 @@ describe("plan CLI", () => {
     assert.ok(existsSync(join(cwd, "out/plan-small.svg")));
   });
 
+  it("--config with an absolute path reads the pool's profile next to the config, and --profile from the cwd", () => {
+    const dir = mkdtempSync(join(tmpdir(), "queuekit-plan-config-"));
+    const profile = readFileSync(join(__dirname, "../../../profiles/demo.json"), "utf8");
+    writeFileSync(join(dir, "demo.json"), profile);
+    const config = {
+      host: host("1GiB", 2),
+      workers: [{ ...pool, image: "queuekit/celery-demo:local", app: "demo", profile: "demo.json" }],
+    };
+    writeFileSync(join(dir, "app.json"), JSON.stringify(config));
+    const cwd = mkdtempSync(join(tmpdir(), "queuekit-plan-"));
+    const run = runIn(cwd, "--config", join(dir, "app.json"));
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /heavy tasks demo\.heavy: peak 150\.5 MiB/);
+    writeFileSync(join(cwd, "mine.json"), profile);
+    const given = runIn(cwd, "--config", join(dir, "app.json"), "--profile", "mine.json");
+    assert.equal(given.status, 0, given.stderr);
+    assert.match(given.stdout, /profile mine\.json/);
+  });
+
   it("exits 1 with the error text on a bad config or a plan that does not fit", () => {
     const cwd = mkdtempSync(join(tmpdir(), "queuekit-plan-"));
     writeFileSync(

@@ -31,9 +31,15 @@ result_backend_transport_options = {"visibility_timeout": 1230}
 # Limits per task: the soft one raises SoftTimeLimitExceeded so the task can clean up.
 task_soft_time_limit = 540
 task_time_limit = 600
-# A full Redis (maxmemory, noeviction) makes task.delay() raise kombu.exceptions.OperationalError("... OOM command not
-# allowed ...") after one immediate resend whatever this policy says: back off as docs/producers.md shows. The policy
-# covers Redis restarting (connection errors): about 9 s of resends instead of Celery's 0.6 s.
+# Publishing stops this many bytes short of maxmemory: a worker (re)starting on a full Redis still has room for the
+# writes kombu makes before it can consume (noeviction refuses every write above maxmemory, and nobody would drain).
+queuekit_publish_headroom_bytes = 4278190
+import queuekit_celery as _queuekit  # noqa: E402  (next to this file in the worker image; producers ship it too)
+
+_queuekit.guard_publishing(queuekit_publish_headroom_bytes)
+# A full Redis makes task.delay() raise kombu.exceptions.OperationalError (queuekit_celery.QueueFull, or Redis' own
+# "OOM command not allowed") after one immediate resend whatever this policy says: back off as docs/producers.md
+# shows. The policy covers Redis restarting (connection errors): about 9 s of resends instead of Celery's 0.6 s.
 task_publish_retry = True
 task_publish_retry_policy = {"max_retries": 6, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 2}
 # Keep retrying the broker connection at start-up: Redis may still be loading its AOF.
