@@ -2,10 +2,10 @@
 // rules.ts, defaults that depend on other keys in defaults.ts, presets in presets.ts.
 import { z } from "zod";
 import { bindProblem } from "./bind";
-import { defaultManageDaemonJson, defaultSomaxconn, REDIS_SHARE } from "./defaults";
+import { defaultManageDaemonJson, defaultSomaxconn, poolConcurrency, REDIS_SHARE } from "./defaults";
 import { PRESET_NAMES } from "./presets";
 import { type AppProfile, readProfile } from "./profile";
-import { hostRuleIssues, REDIS_MIN, redisMemoryIssues } from "./rules";
+import { hostRuleIssues, poolRuleIssues, REDIS_MIN, redisMemoryIssues, workersRuleIssues } from "./rules";
 import type { MaxmemoryPolicy, PoolKind, QueuekitConfig, ShareOrBytes, WorkerPoolConfig } from "./types";
 import { formatSize, MiB, parseShare, parseSize, SHARE_FORM, SIZE_FORM } from "./units";
 import { bool, type Ctx, int, issue, list, oneOf, reject, size, strict, text } from "./zod";
@@ -151,63 +151,10 @@ const workerPoolFieldsAt = (baseDir: string) =>
     profile: profileAt(baseDir).optional(),
   });
 
-function resolvePool(p: z.output<ReturnType<typeof workerPoolFieldsAt>>, ctx: Ctx): WorkerPoolConfig {
-  const problems: [PropertyKey[], string][] = [];
-  if (p.pool === "prefork" && p.perTaskMemory !== undefined) {
-    problems.push([
-      ["perTaskMemory"],
-      "sizes gevent/threads/solo pools; a prefork pool is sized by perChildMemory — remove it",
-    ]);
-  }
-  if (p.pool !== "prefork") {
-    for (const key of ["perChildMemory", "maxTasksPerChild", "autoscale"] as const) {
-      if (p[key] !== undefined) {
-        problems.push([
-          [key],
-          `only the prefork pool has child processes to limit, recycle or scale; pool "${p.pool}" cannot use it — remove ${key} (size the pool with perTaskMemory) or set pool: "prefork"`,
-        ]);
-      }
-    }
-  }
-  if (p.autoscale && p.concurrency !== undefined) {
-    problems.push([
-      ["concurrency"],
-      "set either concurrency or autoscale: autoscale.max is the concurrency the memory is sized for",
-    ]);
-  }
-  if (p.autoscale && p.autoscale.min > p.autoscale.max) {
-    problems.push([["autoscale", "min"], `must not exceed autoscale.max (${p.autoscale.max})`]);
-  }
-  if (p.pool === "solo" && p.concurrency !== undefined && p.concurrency !== 1 && p.concurrency !== "auto") {
-    problems.push([["concurrency"], 'the solo pool runs one task at a time: set 1 or "auto", or leave it out']);
-  }
-  if (p.softTimeLimit !== undefined && p.timeLimit !== undefined && p.softTimeLimit >= p.timeLimit) {
-    problems.push([
-      ["softTimeLimit"],
-      `must be below timeLimit (${p.timeLimit} s) so a task can clean up before the hard kill`,
-    ]);
-  }
-  if (p.allowSwap !== (p.swap !== undefined)) {
-    problems.push([
-      ["swap"],
-      p.allowSwap
-        ? 'allowSwap: true needs a bounded swap size, e.g. "256MiB"'
-        : "swap is used only with allowSwap: true — set it, or remove swap",
-    ]);
-  }
-  if (p.profile && (p.profile.image !== p.image || p.profile.app !== p.app)) {
-    problems.push([
-      ["profile"],
-      `measures app "${p.profile.app}" in image "${p.profile.image}", but this pool runs app "${p.app}" in image "${p.image}": run npm run calibrate for this image`,
-    ]);
-  }
-  if (p.profile && (p.perChildMemory !== undefined || p.perTaskMemory !== undefined)) {
-    problems.push([
-      [p.perChildMemory !== undefined ? "perChildMemory" : "perTaskMemory"],
-      "the profile measures what each task needs: remove this key, or remove profile to size the pool by hand",
-    ]);
-  }
-  for (const [path, message] of problems) issue(ctx, message, path);
+// A pool as the plan reads it: its rules (rules.ts) checked first, its concurrency resolved (defaults.ts).
+function toPoolConfig(p: z.output<ReturnType<typeof workerPoolFieldsAt>>, ctx: Ctx): WorkerPoolConfig {
+  const problems = poolRuleIssues(p);
+  for (const { path, message } of problems) issue(ctx, message, [...path]);
   if (problems.length) return z.NEVER;
 
   const common = {
@@ -224,21 +171,21 @@ function resolvePool(p: z.output<ReturnType<typeof workerPoolFieldsAt>>, ctx: Ct
     timeLimit: p.timeLimit,
     swap: p.swap ?? 0,
   };
+  const concurrency = poolConcurrency(p.pool, p.concurrency, p.autoscale);
   if (p.pool === "prefork") {
     return {
       ...common,
       pool: "prefork",
-      concurrency: p.autoscale?.max ?? p.concurrency ?? "auto",
+      concurrency,
       autoscale: p.autoscale,
       ...(p.perChildMemory !== undefined && { perChildMemory: p.perChildMemory }),
       ...(p.maxTasksPerChild !== undefined && { maxTasksPerChild: p.maxTasksPerChild }),
     };
   }
-  const solo = p.pool === "solo";
   return {
     ...common,
     pool: p.pool,
-    concurrency: solo ? 1 : (p.concurrency ?? "auto"),
+    concurrency,
     ...(p.perTaskMemory !== undefined && { perTaskMemory: p.perTaskMemory }),
   };
 }
@@ -261,7 +208,7 @@ export const configSchemaAt = (baseDir: string) =>
     preset: oneOf(PRESET_NAMES).optional(),
     host,
     redis: redis.prefault({}),
-    workers: list(workerPoolFieldsAt(baseDir).transform(resolvePool), "worker pool"),
+    workers: list(workerPoolFieldsAt(baseDir).transform(toPoolConfig), "worker pool"),
     monitoring: monitoring.prefault({}),
   }).transform((c, ctx): QueuekitConfig => {
     const somaxconn = c.host.sysctl.somaxconn ?? defaultSomaxconn(c.redis.tcpBacklog);
@@ -273,23 +220,8 @@ export const configSchemaAt = (baseDir: string) =>
     for (const { path, message } of [
       ...redisMemoryIssues(c.host.memory, c.redis.memory),
       ...hostRuleIssues(host, c.redis.tcpBacklog),
+      ...workersRuleIssues(c.workers, c.host.swapFile),
     ])
       issue(ctx, message, [...path]);
-    c.workers.forEach((w, i) => {
-      const first = c.workers.findIndex((other) => other.name === w.name);
-      if (first !== i)
-        issue(ctx, `already the name of workers[${first}]; pool names must be unique (they name containers)`, [
-          "workers",
-          i,
-          "name",
-        ]);
-      if (w.swap > 0 && c.host.swapFile === 0) {
-        issue(
-          ctx,
-          'host.swapFile is "none": there is no swap to allow — set host.swapFile, or remove allowSwap and swap',
-          ["workers", i, "swap"],
-        );
-      }
-    });
     return { preset: c.preset, host, redis: c.redis, workers: c.workers, monitoring: c.monitoring };
   });
