@@ -13,7 +13,7 @@ export const defaultManageDaemonJson = (connection: Connection): boolean => conn
 /** Redis' share of host.memory when redis.memory is not set. */
 export const REDIS_SHARE = 0.25;
 
-/** The concurrency a pool's memory is sized for: autoscale.max when autoscaled, 1 for solo, else as written or "auto". */
+/** The concurrency a pool is sized for: autoscale.max when autoscaled, 1 for solo, else as written or "auto". */
 export function poolConcurrency(
   pool: PoolKind,
   concurrency: number | "auto" | undefined,

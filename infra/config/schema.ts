@@ -1,14 +1,14 @@
 // The zod schema of the stack config: each key's accepted form and its plain default. Rules across keys are in
-// rules.ts, defaults that depend on other keys in defaults.ts, presets in presets.ts.
+// rules.ts, defaults that depend on other keys in defaults.ts, presets in presets.ts, side components in sides.ts.
 import { z } from "zod";
-import { bindProblem } from "./bind";
 import { defaultManageDaemonJson, defaultSomaxconn, poolConcurrency, REDIS_SHARE } from "./defaults";
 import { PRESET_NAMES } from "./presets";
 import { type AppProfile, readProfile } from "./profile";
+import { SIDE_SCHEMAS, sideConfigsOf } from "./sides";
 import { hostRuleIssues, poolRuleIssues, REDIS_MIN, redisMemoryIssues, workersRuleIssues } from "./rules";
 import type { MaxmemoryPolicy, PoolKind, QueuekitConfig, ShareOrBytes, WorkerPoolConfig } from "./types";
 import { formatSize, MiB, parseShare, parseSize, SHARE_FORM, SIZE_FORM } from "./units";
-import { bool, type Ctx, int, issue, list, oneOf, reject, size, strict, text } from "./zod";
+import { bindAddress, bool, type Ctx, int, issue, list, oneOf, reject, size, strict, text } from "./zod";
 
 const memoryOrShare = z.unknown().transform((value, ctx): ShareOrBytes => {
   if (typeof value === "string" && value.trim().endsWith("%")) {
@@ -69,13 +69,6 @@ const host = strict("host", {
   emulate: bool().default(false),
   manageDaemonJson: bool().optional(),
 });
-
-// Where a port may be published: "none", loopback, or a private address (never all interfaces, never public).
-const bindAddress = (what: string) =>
-  z.unknown().transform((value, ctx) => {
-    const problem = bindProblem(value, what);
-    return problem === undefined ? (value as string) : reject(ctx, problem);
-  });
 
 const POLICIES = [
   "noeviction",
@@ -190,18 +183,6 @@ function toPoolConfig(p: z.output<ReturnType<typeof workerPoolFieldsAt>>, ctx: C
   };
 }
 
-const monitoring = strict("monitoring", {
-  enabled: bool().default(false),
-  memory: size(16 * MiB).default(64 * MiB),
-  // The alpine variant: it has wget for the healthcheck (the plain image is FROM scratch).
-  image: text('an image reference, e.g. "oliver006/redis_exporter:v1.45.0-alpine"').default(
-    "oliver006/redis_exporter:v1.45.0-alpine",
-  ),
-  bind: bindAddress("Redis' metrics (keys, clients, config)").default("127.0.0.1"),
-  port: int(1, 65535).default(9121),
-  queueBacklogAlert: int(1, 100_000_000).default(10_000),
-});
-
 /** The whole stack config (namespace `queuekit`), defaults filled, sizes in bytes; profile paths from `baseDir`. */
 export const configSchemaAt = (baseDir: string) =>
   strict("the queuekit config", {
@@ -209,7 +190,7 @@ export const configSchemaAt = (baseDir: string) =>
     host,
     redis: redis.prefault({}),
     workers: list(workerPoolFieldsAt(baseDir).transform(toPoolConfig), "worker pool"),
-    monitoring: monitoring.prefault({}),
+    ...SIDE_SCHEMAS,
   }).transform((c, ctx): QueuekitConfig => {
     const somaxconn = c.host.sysctl.somaxconn ?? defaultSomaxconn(c.redis.tcpBacklog);
     const host = {
@@ -223,5 +204,5 @@ export const configSchemaAt = (baseDir: string) =>
       ...workersRuleIssues(c.workers, c.host.swapFile),
     ])
       issue(ctx, message, [...path]);
-    return { preset: c.preset, host, redis: c.redis, workers: c.workers, monitoring: c.monitoring };
+    return { preset: c.preset, host, redis: c.redis, workers: c.workers, ...sideConfigsOf(c) };
   });

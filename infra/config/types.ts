@@ -1,6 +1,7 @@
 // The parsed stack config: what the user wrote, validated, sizes in bytes. Sizes the planner decides (the host
 // reserve, a Redis share of the host, pool budgets) are left as given: infra/plan/ turns them into bytes.
 import type { AppProfile } from "./profile";
+import type { SideConfigs } from "./sides";
 
 export type Connection =
   | { readonly kind: "local" }
@@ -103,22 +104,13 @@ export interface InProcessPoolConfig extends PoolCommon {
 
 export type WorkerPoolConfig = PreforkPoolConfig | InProcessPoolConfig;
 
-export interface MonitoringConfig {
-  readonly enabled: boolean;
-  /** Container limit of the Redis exporter, in bytes. */
-  readonly memory: number;
-  readonly image: string;
-  /** Host address the metrics port is published on, or "none" (the Docker network only). */
-  readonly bind: string;
-  readonly port: number;
-  /** Messages waiting in one queue above which the QueueBacklog alert fires. */
-  readonly queueBacklogAlert: number;
-}
+// Read from here by render/monitoring.ts; each side component's keys live in its own module (sides.ts lists them).
+export type { MonitoringConfig } from "./monitoring";
 
-export interface QueuekitConfig {
+/** The core keys; each side component (sides.ts) adds its own key. */
+export interface QueuekitConfig extends SideConfigs {
   readonly preset?: string;
   readonly host: HostConfig;
   readonly redis: RedisConfig;
   readonly workers: readonly WorkerPoolConfig[];
-  readonly monitoring: MonitoringConfig;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { bindProblem } from "./bind";
 import { formatSize, parseSize } from "./units";
 
 // Every leaf parses from `unknown` with a message of its own, so each error says what is accepted.
@@ -75,3 +76,10 @@ export function strict<S extends z.core.$ZodLooseShape>(what: string, shape: S) 
 export function list<T extends z.ZodType>(item: T, form: string) {
   return z.array(item, { error: `expected a list of ${form}` }).min(1, { error: `at least one ${form}` });
 }
+
+// Where a port may be published: "none", loopback, or a private address (never all interfaces, never public).
+export const bindAddress = (what: string) =>
+  z.unknown().transform((value, ctx) => {
+    const problem = bindProblem(value, what);
+    return problem === undefined ? (value as string) : reject(ctx, problem);
+  });

@@ -1,9 +1,11 @@
 // One descriptor per kind of planned container: which containers of the plan it is, what the table and the
 // picture say about it, and what to lower when the plan does not fit. The planner, planTable.ts and planSvg.ts iterate
-// CONTAINER_KINDS; a new component adds its plan field and one entry here.
+// CONTAINER_KINDS; a side component (config/sides.ts) brings its descriptor, with its sizing, from its own module.
+import { SIDE_NAMES, type SideConfigs, type SideName } from "../config/sides";
 import { MiB } from "../config/units";
-import { concurrencyText, groupDigits, mibText } from "./describe";
-import type { ContainerMemory, MemoryPlan, WorkerPoolPlan } from "./types";
+import { concurrencyText, eachText, groupDigits, mibText } from "./describe";
+import { monitoringKind } from "./monitoring";
+import type { ContainerMemory, MemoryPlan, SidePlans, WorkerPoolPlan } from "./types";
 
 export type PlannedContainer = {
   /** The config key that sizes it: "redis.memory", "workers[0]", "monitoring.memory". */
@@ -13,14 +15,14 @@ export type PlannedContainer = {
   readonly replicas: number;
 } & (
   | { readonly kind: "redis" }
-  | { readonly kind: "monitoring" }
   | { readonly kind: "worker"; readonly pool: WorkerPoolPlan }
+  | { readonly [K in SideName]: { readonly kind: K } }[SideName]
 );
 
 export type ContainerKindName = PlannedContainer["kind"];
 
 /** What the plan's containers are made of: the parts of the plan `containersOf` reads. */
-export type PlannedParts = Pick<MemoryPlan, "redis" | "workers" | "monitoring">;
+export type PlannedParts = Pick<MemoryPlan, "redis" | "workers" | SideName>;
 
 /** One coloured stretch of the picture's bar, for one replica. */
 export interface PicturePart {
@@ -48,7 +50,12 @@ export interface ContainerKind<C extends PlannedContainer = PlannedContainer> {
 
 type Of<K extends ContainerKindName> = Extract<PlannedContainer, { kind: K }>;
 
-const each = (c: PlannedContainer): string => `${c.replicas} × ${c.memory.limit.mib} MiB`;
+/** A side component's descriptor: it also sizes its one container from its own config. */
+export interface SideKind<K extends SideName> extends ContainerKind<Of<K>> {
+  /** Its limit and memorySwap; undefined when the config turns it off. */
+  size(config: SideConfigs[K]): ContainerMemory | undefined;
+}
+
 const mib1 = (bytes: number): string => String(Math.round((bytes / MiB) * 10) / 10);
 
 const redis: ContainerKind<Of<"redis">> = {
@@ -83,7 +90,7 @@ const redis: ContainerKind<Of<"redis">> = {
       ink: "#3e2723",
     },
   ],
-  refusal: (c) => ({ asked: each(c), change: "lower redis.memory" }),
+  refusal: (c) => ({ asked: eachText(c), change: "lower redis.memory" }),
 };
 
 const WORKER_FILLS = ["#1565c0", "#00838f", "#4527a0", "#0277bd", "#00695c", "#283593"];
@@ -130,7 +137,7 @@ const worker: ContainerKind<Of<"worker">> = {
     const knob = w.pool === "prefork" && w.autoscale ? "autoscale.max, " : w.auto ? "" : "concurrency, ";
     const unit = w.pool === "prefork" ? "perChildMemory" : "perTaskMemory";
     return {
-      asked: `${c.name}: ${each(c)}, ${concurrencyText(w)}`,
+      asked: `${c.name}: ${eachText(c)}, ${concurrencyText(w)}`,
       change:
         w.tasks.length > 0
           ? `${w.tasks.join(", ")} need ${w.budget.perUnit / MiB} MiB per ${w.pool === "prefork" ? "child" : "task"} (measured): lower ${knob}replicas, or give the host more memory`
@@ -139,36 +146,31 @@ const worker: ContainerKind<Of<"worker">> = {
   },
 };
 
-const monitoring: ContainerKind<Of<"monitoring">> = {
-  kind: "monitoring",
-  of: ({ monitoring: m }) =>
-    m ? [{ kind: "monitoring", key: "monitoring.memory", name: "monitoring", memory: m, replicas: 1 }] : [],
-  label: (c) => c.name,
-  notes: () => ["monitoring.memory"],
-  picture: (c) => [
-    {
-      label: c.name,
-      legend: `monitoring — ${c.replicas} × ${mibText(c.memory.limit.bytes)}`,
-      bytes: c.memory.limit.bytes,
-      fill: "#ef6c00",
-      ink: "#fff",
-    },
-  ],
-  refusal: (c) => ({ asked: each(c), change: "lower monitoring.memory, or monitoring.enabled: false" }),
+/** Each side component's descriptor, under its config key: the compiler asks for one per entry of config/sides.ts. */
+const SIDE_KINDS: { readonly [K in SideName]: SideKind<K> } = {
+  monitoring: monitoringKind,
 };
 
 /** Every kind, in the order the plan lists (and the picture fills) its containers. */
 export const CONTAINER_KINDS: { readonly [K in ContainerKindName]: ContainerKind<Of<K>> } = {
   redis,
   worker,
-  monitoring,
+  ...SIDE_KINDS,
 };
 
 /** The descriptor of a container's kind. */
 export const kindOf = <C extends PlannedContainer>(c: C): ContainerKind<C> =>
   CONTAINER_KINDS[c.kind] as unknown as ContainerKind<C>;
 
-/** Every container of the plan with its replica count, in a fixed order: redis, workers, monitoring. */
+/** Every side component's memory, each sized by its own descriptor from its own config. */
+export function planSides(config: SideConfigs): SidePlans {
+  return Object.fromEntries(SIDE_NAMES.map((name) => [name, sizeSide(name, config)])) as SidePlans;
+}
+
+const sizeSide = <K extends SideName>(name: K, config: SideConfigs): ContainerMemory | undefined =>
+  SIDE_KINDS[name].size(config[name]);
+
+/** Every container of the plan with its replica count, in a fixed order: redis, workers, the side components. */
 export function containersOf(plan: PlannedParts): PlannedContainer[] {
   return Object.values(CONTAINER_KINDS).flatMap((kind): PlannedContainer[] => kind.of(plan));
 }

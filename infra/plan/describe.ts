@@ -1,9 +1,13 @@
-import type { WorkerPoolPlan } from "./types";
+import type { ContainerMemory, WorkerPoolPlan } from "./types";
 import { MiB } from "../config/units";
 
 // Short texts shared by the table, the picture and the errors.
 
 export const mibText = (bytes: number): string => `${bytes / MiB} MiB`;
+
+/** "2 × 256 MiB": a container's replicas and limit. */
+export const eachText = (c: { readonly replicas: number; readonly memory: ContainerMemory }): string =>
+  `${c.replicas} × ${c.memory.limit.mib} MiB`;
 
 export const percentOf = (bytes: number, whole: number): string => `${((bytes / whole) * 100).toFixed(1)}%`;
 

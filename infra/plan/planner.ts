@@ -1,9 +1,10 @@
 import type { QueuekitConfig, RedisConfig, WorkerPoolConfig } from "../config/types";
 import { bytesOf, ceilMiB, floorMiB, MiB } from "../config/units";
-import { containersOf, kindOf, type PlannedContainer } from "./containers";
+import { containersOf, kindOf, type PlannedContainer, planSides } from "./containers";
 import { PlanError, type PlanItem } from "./errors";
 import { POOL_MARGIN, type PoolSpec, specsOf } from "./pools";
-import type { Backlog, ContainerMemory, MemoryPlan, PoolBudget, RedisPlan, Size, WorkerPoolPlan } from "./types";
+import { containerMemory, sizeOf } from "./memory";
+import type { Backlog, MemoryPlan, PoolBudget, RedisPlan, WorkerPoolPlan } from "./types";
 
 export { autoConcurrencyCap, CHILD_RECYCLE_RATIO, POOL_MARGIN } from "./pools";
 
@@ -25,48 +26,42 @@ export const REDIS_BASELINE = MiB;
  */
 export const publishHeadroomOf = (maxmemory: number): number => Math.max(2 * MiB, Math.floor(maxmemory * 0.02));
 
-const size = (bytes: number): Size => ({ bytes, mib: bytes / MiB });
-
-const container = (limit: number, swap = 0): ContainerMemory => ({
-  limit: size(limit),
-  memorySwap: size(limit + swap),
-});
-
 /** Σ container limits × replicas. */
 const containerTotal = (containers: readonly PlannedContainer[]): number =>
   sum(containers.map((c) => c.memory.limit.bytes * c.replicas));
 
 /**
- * Decides every byte of the host: reserve, Redis limit and maxmemory, each pool's limit and
- * concurrency, monitoring and what is left. Throws PlanError when the limits do not fit.
+ * Decides every byte of the host: reserve, Redis limit and maxmemory, each pool's limit and concurrency,
+ * the side components (each sized by its own descriptor) and what is left. Throws PlanError when the limits do not fit.
  */
 export function planMemory(config: QueuekitConfig): MemoryPlan {
   const host = floorMiB(config.host.memory);
   const reserve = ceilMiB(config.host.reserve ?? defaultReserve(config.host.memory));
   const redis = planRedis(config.redis, config.host.memory, config.workers);
-  const monitoring = config.monitoring.enabled ? container(floorMiB(config.monitoring.memory)) : undefined;
-  const free = host - reserve - redis.limit.bytes - (monitoring?.limit.bytes ?? 0);
+  const sides = planSides(config);
+  // The pools share what Redis and the side components leave.
+  const free = host - reserve - containerTotal(containersOf({ redis, workers: [], ...sides }));
   const workers = planPools(
     config.workers.map((w, i) => specsOf(w, i, config.host.cpus)),
     free,
     config.host.cpus,
   );
 
-  const used = reserve + containerTotal(containersOf({ redis, workers, monitoring }));
+  const used = reserve + containerTotal(containersOf({ redis, workers, ...sides }));
   const plan: MemoryPlan = {
     host: {
-      memory: size(host),
+      memory: sizeOf(host),
       cpus: config.host.cpus,
-      reserve: size(reserve),
-      swapFile: size(floorMiB(config.host.swapFile)),
+      reserve: sizeOf(reserve),
+      swapFile: sizeOf(floorMiB(config.host.swapFile)),
     },
     redis,
     workers,
     routes: Object.fromEntries(
       workers.filter((w) => w.memoryClass === "heavy").flatMap((w) => w.tasks.map((task) => [task, w.queues[0]])),
     ),
-    monitoring,
-    headroom: size(host - used),
+    ...sides,
+    headroom: sizeOf(host - used),
   };
   checkFits(plan);
   return plan;
@@ -80,10 +75,10 @@ function planRedis(redis: RedisConfig, hostMemory: number, workers: readonly Wor
   const publishHeadroom = publishHeadroomOf(maxmemory);
   const backlog = backlogOf(maxmemory - publishHeadroom, workers);
   return {
-    ...container(limit),
-    maxmemory: size(maxmemory),
+    ...containerMemory(limit),
+    maxmemory: sizeOf(maxmemory),
     maxmemoryRatio: MAXMEMORY_RATIO,
-    publishHeadroom: size(publishHeadroom),
+    publishHeadroom: sizeOf(publishHeadroom),
     policy: redis.maxmemoryPolicy,
     persistence: redis.persistence,
     ...(backlog && { backlog }),
@@ -157,7 +152,7 @@ function poolPlan(s: PoolSpec, concurrency: number): WorkerPoolPlan {
     memoryClass: s.memoryClass,
     tasks: s.tasks,
     why: s.why,
-    ...container(limit, floorMiB(w.swap)),
+    ...containerMemory(limit, floorMiB(w.swap)),
     concurrency,
     auto: w.concurrency === "auto",
     replicas: w.replicas,

@@ -1,3 +1,4 @@
+import type { SideName } from "../config/sides";
 import type { Autoscale, InProcessPool, MaxmemoryPolicy, Persistence } from "../config/types";
 
 /** A whole number of MiB, given both ways: bytes for arithmetic, MiB for Docker's Pulumi provider. */
@@ -78,7 +79,10 @@ export interface InProcessPoolPlan extends PoolPlanCommon {
 
 export type WorkerPoolPlan = PreforkPoolPlan | InProcessPoolPlan;
 
-export interface MemoryPlan {
+/** Each side component's container under its config key (plan.monitoring); absent when its config turns it off. */
+export type SidePlans = { readonly [K in SideName]?: ContainerMemory };
+
+export interface MemoryPlan extends SidePlans {
   readonly host: {
     readonly memory: Size;
     readonly cpus: number;
@@ -90,8 +94,6 @@ export interface MemoryPlan {
   readonly workers: readonly WorkerPoolPlan[];
   /** Celery task_routes: each heavy task of a split pool to its heavy pool's queue. */
   readonly routes: Readonly<Record<string, string>>;
-  /** Absent when monitoring is disabled. */
-  readonly monitoring?: ContainerMemory;
   /** host − reserve − Σ limits × replicas; never negative. */
   readonly headroom: Size;
 }
