@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { MonitoringConfig } from "../config/types";
+import type { MonitoringConfig } from "../config/monitoring";
 import type { ContainerMemory, RedisPlan } from "../plan/types";
 import {
   EXPORTER_PASSWORD_FILE,

@@ -104,9 +104,6 @@ export interface InProcessPoolConfig extends PoolCommon {
 
 export type WorkerPoolConfig = PreforkPoolConfig | InProcessPoolConfig;
 
-// Read from here by render/monitoring.ts; each side component's keys live in its own module (sides.ts lists them).
-export type { MonitoringConfig } from "./monitoring";
-
 /** The core keys; each side component (sides.ts) adds its own key. */
 export interface QueuekitConfig extends SideConfigs {
   readonly preset?: string;

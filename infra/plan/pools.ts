@@ -153,6 +153,7 @@ function measuredSpec(
   // A prefork child costs its private pages plus what a task adds; an in-process task only what it adds.
   const unit = ceilMiB((prefork ? worker.childUssBytes : 0) + peak * PEAK_SAFETY + (prefork ? CHILD_SLACK : MiB));
   const prefetchMultiplier = w.prefetchMultiplier ?? prefetchFor(median);
+  const parent = w.parentMemory ?? ceilMiB(worker.parentRssBytes * PARENT_SAFETY);
   const what = memoryClass === "heavy" ? "heavy tasks" : memoryClass === "light" ? "light tasks" : "measured tasks";
   return {
     source,
@@ -161,15 +162,16 @@ function measuredSpec(
     queues,
     memoryClass,
     tasks: names,
-    parent: w.parentMemory ?? ceilMiB(worker.parentRssBytes * PARENT_SAFETY),
+    parent,
     unit,
     marginMin: POOL_MARGIN.measuredMin,
     concurrency: w.pool === "solo" ? 1 : w.concurrency,
     cap: w.pool === "prefork" ? cpuCap(cpus, tasks) : autoConcurrencyCap(w.pool, cpus),
     prefetchMultiplier,
-    // Celery compares a child's peak RSS (shared pages included): the idle RSS plus the measured peak with its
-    // safety, below the budget by half the slack — a measured task never trips it, a leak does.
-    recycleKiB: Math.floor((worker.childRssBytes + unit - worker.childUssBytes - CHILD_SLACK / 2) / 1024),
+    // Celery compares a child's peak RSS, and a fork starts with the main process's resident pages: the main
+    // process's budget plus the child's, less half the slack — a grown main process or a measured task never trips
+    // it (each fork would be recycled after one task), a child's own leak does.
+    recycleKiB: Math.floor((parent + unit - CHILD_SLACK / 2) / 1024),
     maxTasksPerChild:
       (w.pool === "prefork" && w.maxTasksPerChild) ||
       Math.min(

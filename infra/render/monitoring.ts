@@ -1,4 +1,4 @@
-import type { MonitoringConfig } from "../config/types";
+import type { MonitoringConfig } from "../config/monitoring";
 import { fill, readTemplate } from "./template";
 
 /** Inside the exporter container: a JSON map of Redis URL → password, so the password is in no argv or env. */

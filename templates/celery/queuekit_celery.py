@@ -12,6 +12,16 @@ then keep restarting workers and nobody would drain it. guard_publishing(headroo
 Redis transport in this process refuse first, `headroom` bytes short of maxmemory, with QueueFull (a ResponseError
 whose text starts like Redis' own, so producers that back off on Redis' refusal back off on this one too).
 
+Children die first. A memory cgroup at its limit kills its biggest process, and a worker's main process is often
+bigger than one child. Killed, it takes the container down and strands every message it had reserved until the
+visibility timeout; a killed child only loses its one task, which goes back to the queue. Each prefork child raises
+its own oom_score_adj to CHILD_OOM_SCORE_ADJ (a process may always raise its own), so the kernel picks a child.
+
+Liveness without a second Celery. A healthcheck of `celery inspect ping` starts a second Python with Celery and the
+app inside the worker's memory cgroup (~27 MiB private, measured) that no plan counts. The Liveness consumer step
+touches LIVENESS_FILE every LIVENESS_EVERY_S seconds from the worker's event loop instead; the container's healthcheck
+only reads the file's age.
+
 Use it:  app = Celery("proj", task_cls="queuekit_celery:BoundedRedeliveryTask"); the rendered celeryconfig calls
 guard_publishing.
 """
@@ -19,7 +29,7 @@ import os
 import time
 
 import redis
-from celery import Task
+from celery import Task, bootsteps, signals
 from kombu import transport as kombu_transports
 from kombu.transport import redis as kombu_redis
 
@@ -63,6 +73,58 @@ class BoundedRedeliveryTask(Task):
                     f"was lost each time (OOM kill?); giving up instead of redelivering it forever"
                 )
         return super().__call__(*args, **kwargs)
+
+
+CHILD_OOM_SCORE_ADJ = 500
+# The container sets it (infra/components/workerPool.ts) and its healthcheck reads the same path.
+LIVENESS_FILE = os.environ.get("QUEUEKIT_LIVENESS_FILE", "/tmp/queuekit-alive")
+LIVENESS_EVERY_S = 10.0
+
+
+def touch_liveness():
+    with open(LIVENESS_FILE, "a"):
+        os.utime(LIVENESS_FILE)
+
+
+class Liveness(bootsteps.StartStopStep):
+    """Keeps LIVENESS_FILE fresh while the consumer runs: a blocked event loop or a lost broker lets it age."""
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def __init__(self, parent, **kwargs):
+        super().__init__(parent, **kwargs)
+        self.tref = None
+
+    def start(self, c):
+        touch_liveness()
+        self.tref = c.timer.call_repeatedly(LIVENESS_EVERY_S, touch_liveness)
+
+    def stop(self, c):
+        if self.tref is not None:
+            self.tref.cancel()
+            self.tref = None
+        try:
+            os.remove(LIVENESS_FILE)
+        except FileNotFoundError:
+            pass
+
+
+@signals.worker_init.connect
+def add_liveness_step(sender=None, **_):
+    """Before the worker builds its consumer: add the Liveness step to it."""
+    sender.app.steps["consumer"].add(Liveness)
+
+
+@signals.worker_process_init.connect
+def children_die_first(**_):
+    """In each prefork child: make it the OOM killer's choice over the worker's main process."""
+    try:
+        with open("/proc/self/oom_score_adj", "r+") as f:
+            if int(f.read()) < CHILD_OOM_SCORE_ADJ:
+                f.seek(0)
+                f.write(str(CHILD_OOM_SCORE_ADJ))
+    except OSError:  # not Linux, or /proc read-only: the kernel's own choice stands
+        pass
 
 
 class QueueFull(redis.exceptions.ResponseError):

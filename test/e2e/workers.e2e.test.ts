@@ -62,6 +62,25 @@ describe("celery worker pool, end to end", () => {
     });
   });
 
+  it("prefork children are the OOM killer's first choice, not the worker's main process", () => {
+    const container = out.workerContainers[0];
+    const { pool } = celery<{ pool: { processes: number[] } }>({ broker, inspect: out.workerNodes[0] });
+    const adj = (pid: number | string) => Number(docker(`exec ${container} cat /proc/${pid}/oom_score_adj`));
+    assert.equal(adj(1), 0, "the main process keeps the container's score");
+    assert.ok(pool.processes.length > 0);
+    for (const pid of pool.processes) assert.equal(adj(pid), 500, `child ${pid}`);
+  });
+
+  it("the container's healthcheck reads the Liveness file the worker's event loop keeps fresh", () => {
+    const container = out.workerContainers[0];
+    const health = () => inspect<{ State: { Health?: { Status: string } } }>(container).State.Health?.Status;
+    // Docker runs the first check one interval (30 s) after the start.
+    for (let i = 0; i < 90 && health() !== "healthy"; i++) spawnSync("sleep", ["1"]);
+    assert.equal(health(), "healthy");
+    const age = Number(docker(`exec ${container} sh -c 'echo $(( $(date +%s) - $(stat -c %Y /tmp/queuekit-alive) ))'`));
+    assert.ok(age >= 0 && age <= 12, `touched every 10 s, last ${age} s ago`);
+  });
+
   it("tasks submitted from the host return correct results", () => {
     const results = celery<TaskResult[]>({
       broker,
