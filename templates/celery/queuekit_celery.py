@@ -22,9 +22,16 @@ app inside the worker's memory cgroup (~27 MiB private, measured) that no plan c
 touches LIVENESS_FILE every LIVENESS_EVERY_S seconds from the worker's event loop instead; the container's healthcheck
 only reads the file's age.
 
+Timers pruned. With a time limit, the prefork pool schedules a soft and a hard timeout on the worker's event loop for
+every task and cancels them when the task ends; kombu's timer only marks a cancelled entry and keeps it in its heap
+until its time comes (task_time_limit later). At hundreds of tasks a second the worker's main process grew by tens of
+MiB, every fork started that much bigger, and the pool's container reached its limit (npm run bench:burst, backlog).
+The same step drops cancelled entries every LIVENESS_EVERY_S seconds.
+
 Use it:  app = Celery("proj", task_cls="queuekit_celery:BoundedRedeliveryTask"); the rendered celeryconfig calls
 guard_publishing.
 """
+import heapq
 import os
 import time
 
@@ -86,8 +93,18 @@ def touch_liveness():
         os.utime(LIVENESS_FILE)
 
 
+def prune_cancelled(timer):
+    """Drop cancelled entries from a kombu timer's heap, in place (its iterator holds the same list)."""
+    queue = timer._queue
+    live = [item for item in queue if not item.entry.canceled]
+    if len(live) < len(queue):
+        heapq.heapify(live)
+        queue[:] = live
+
+
 class Liveness(bootsteps.StartStopStep):
-    """Keeps LIVENESS_FILE fresh while the consumer runs: a blocked event loop or a lost broker lets it age."""
+    """Keeps LIVENESS_FILE fresh while the consumer runs (a blocked event loop or a lost broker lets it age), and
+    the event loop's timer free of cancelled entries."""
 
     requires = {"celery.worker.consumer.tasks:Tasks"}
 
@@ -96,8 +113,14 @@ class Liveness(bootsteps.StartStopStep):
         self.tref = None
 
     def start(self, c):
-        touch_liveness()
-        self.tref = c.timer.call_repeatedly(LIVENESS_EVERY_S, touch_liveness)
+        timer = c.timer
+
+        def tick():
+            touch_liveness()
+            prune_cancelled(timer)
+
+        tick()
+        self.tref = timer.call_repeatedly(LIVENESS_EVERY_S, tick)
 
     def stop(self, c):
         if self.tref is not None:
