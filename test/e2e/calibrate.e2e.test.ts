@@ -51,7 +51,8 @@ describe("npm run calibrate, end to end", () => {
     const { light, heavy } = { light: profile.tasks["demo.light"], heavy: profile.tasks["demo.heavy"] };
     assert.equal(heavy.samples, 3);
     assert.equal(light.samples, 30);
-    assert.ok(heavy.peakBytes >= 150 * MiB && heavy.peakBytes <= 175 * MiB, `heavy peak ${heavy.peakBytes / MiB} MiB`);
+    // 150 MiB touched; pages the child already had (freed heap it reuses) can make the rise a little less.
+    assert.ok(heavy.peakBytes >= 145 * MiB && heavy.peakBytes <= 175 * MiB, `heavy peak ${heavy.peakBytes / MiB} MiB`);
     assert.ok(light.peakBytes < 8 * MiB, `light peak ${light.peakBytes / MiB} MiB`);
     assert.ok(heavy.seconds.median >= 1.0, `heavy median ${heavy.seconds.median} s`);
     assert.ok(heavy.seconds.max >= heavy.seconds.median);
@@ -61,7 +62,7 @@ describe("npm run calibrate, end to end", () => {
       assert.ok(profile.worker[key] >= 10 * MiB, `${key} ${profile.worker[key] / MiB} MiB`);
     for (const t of [light, heavy]) assert.ok(t.messageBytes > 200 && t.messageBytes < 4000, `${t.messageBytes} B`);
     assert.match(r.stdout, /pulumi config set --path 'queuekit:workers\[0\]\.profile' /);
-    assert.match(r.stderr, /\[calibrate\] demo\.heavy 3\/3: \+15\d\.\d MiB/);
+    assert.match(r.stderr, /\[calibrate\] demo\.heavy 3\/3: \+1[45]\d\.\d MiB/);
     assert.deepEqual(leftovers(r.pid), []);
   });
 
