@@ -4,19 +4,31 @@ import { persistence } from "../lib/model/redisServers";
 import { stackRule } from "../lib/ruleKit/rule";
 import { stackView } from "../lib/model/stackView";
 import { isUnknown } from "../lib/parse/propertyValues";
+import type { HostView } from "../lib/model/stackView";
+
+/** Whether the stack manages this host itself: a VpsHost for it, or any host setting it makes there. */
+const prepares = (host: HostView): boolean => host.vps.length > 0 || host.settings.length > 0;
+
+const preparedBy = (host: HostView): string =>
+  [
+    ...host.vps.map(({ resource }) => `VpsHost ${resource}`),
+    ...host.settings.map(({ item, resource }) => `${resource}: ${item.key} via ${item.via}`),
+  ]
+    .slice(0, 3)
+    .join("; ");
 
 export const hostOvercommitForRedis = stackRule<{ hostsConfiguredElsewhere: string[] }>(
   {
     name: "host-overcommit-for-redis",
     description:
-      "Every host that runs Redis with persistence sets vm.overcommit_memory = 1 (in the stack: VpsHost, a sysctl command or drop-in).",
+      "Every host that runs Redis with persistence has vm.overcommit_memory = 1: mandatory where the stack prepares the host (VpsHost, a sysctl command or drop-in, any host setting) or sets another value; advisory where the host is prepared outside the stack.",
     config: {
       hostsConfiguredElsewhere: {
         type: "array",
         items: { type: "string" },
         default: [],
         description:
-          "Host keys whose vm.overcommit_memory is set outside this stack (image, cloud-init, config management).",
+          "Host keys whose vm.overcommit_memory is set outside this stack (image, cloud-init, config management): no finding for them.",
       },
     },
     enforcementLevel: "mandatory",
@@ -45,9 +57,14 @@ export const hostOvercommitForRedis = stackRule<{ hostsConfiguredElsewhere: stri
             `${describeHost(host.key)} runs Redis with persistence (${who}) but ${item.via} sets vm.overcommit_memory = ${item.value}; it must be 1.`,
             urn,
           );
-      } else if (good.length === 0) {
+      } else if (good.length === 0 && prepares(host)) {
         ctx.violation(
-          `${describeHost(host.key)} runs Redis with persistence (${who}) and nothing in the stack sets vm.overcommit_memory = 1 there.`,
+          `${describeHost(host.key)} runs Redis with persistence (${who}) and this stack prepares that host (${preparedBy(host)}) but nothing in it sets vm.overcommit_memory = 1 there.`,
+          first.urn,
+        );
+      } else if (good.length === 0) {
+        ctx.advisory(
+          `${describeHost(host.key)} runs Redis with persistence (${who}); this stack does not prepare that host (no VpsHost, no sysctl or other host setting there), so vm.overcommit_memory on it was not read. Make sure it is 1 there, and list "${host.key}" in hostsConfiguredElsewhere.`,
           first.urn,
         );
       }

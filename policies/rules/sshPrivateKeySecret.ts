@@ -45,6 +45,7 @@ export const sshPrivateKeySecret = resourceRule<{ allowedPaths: string[] }>(
       ctx.violation(`${path} holds a private key in clear text.`);
     }
   },
+  { acrossResources: false }, // reads the resource's own properties only
 );
 
 /** Every string in the properties with its path, string assets' text included (it is stored in the state). */

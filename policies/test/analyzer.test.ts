@@ -19,10 +19,13 @@ for (const { rule, cases } of allCases) {
     for (const c of cases) {
       it(c.name, async () => {
         await analyzer.configure(c.config ? { [rule.name]: c.config } : {});
+        // A resource rule's stack phase (reading across resources) runs at AnalyzeStack, as in a preview.
         const findings =
-          "validateStack" in rule
-            ? await analyzer.analyzeStack(c.fixtures)
-            : (await Promise.all(c.fixtures.map((f) => analyzer.analyze(f)))).flat();
+          "validateStack" in rule && "validateResource" in rule
+            ? await analyzer.preview(c.fixtures)
+            : "validateStack" in rule
+              ? await analyzer.analyzeStack(c.fixtures)
+              : (await Promise.all(c.fixtures.map((f) => analyzer.analyze(f)))).flat();
         assertFindings(rule.name, c, findings, rule.info.enforcementLevel);
       });
     }

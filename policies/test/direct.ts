@@ -72,7 +72,9 @@ export async function runDirect(
       };
       for (const v of validate) await v(args, reporter(rule, out, lvl, args.urn));
     }
-  } else if ("validateStack" in rule && rule.validateStack) {
+  }
+  // A resource rule may have a stack phase too (what one resource reads from another's files): run it after.
+  if ("validateStack" in rule && rule.validateStack) {
     const resources = fixtures.map((f) => ({
       type: f.type,
       name: f.name,

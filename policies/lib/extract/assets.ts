@@ -14,7 +14,11 @@ export interface DeliveredFile {
   readonly hostPath?: string;
 }
 
-const MAX_FILE_BYTES = 1024 * 1024;
+/**
+ * Files are read whole up to this size: a padded compose file or redis.conf must not slip past the rules.
+ * Beyond it a file is reported as not inspected (settings-inspectable; mandatory under `strict`).
+ */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const MAX_ARCHIVE_FILES = 200;
 
 /**

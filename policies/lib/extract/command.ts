@@ -2,12 +2,13 @@
 // sysctl calls; scripts read as shell words, `sh -c` scripts included.
 import { basename, readScript, type Invocation } from "../parse/commandLine";
 import { shortPort } from "../parse/composeFile";
-import { lastFlag, parseDockerCommand, type DockerInvocation } from "../parse/dockerCli";
+import { composeFilesOf, lastFlag, parseDockerCommand, type DockerInvocation } from "../parse/dockerCli";
 import { filesWritten, settingsFromInvocations } from "../model/deliveredFiles";
 import { hostOfDockerUrl } from "../model/dockerHosts";
 import {
   emptyExtraction,
   type Arg,
+  type Bind,
   type ContainerSpec,
   type Extraction,
   type HostFile,
@@ -58,8 +59,17 @@ export async function fromCommand(p: unknown, host: Val<string>, local: boolean)
     ex.hostSettings.push(
       ...settingsFromInvocations(reading.invocations).map((s) => ({ ...s, via: `${key}: ${s.via}`, host })),
     );
+    for (const inv of reading.invocations) {
+      for (const w of composeFilesOf(inv.argv) ?? []) {
+        if (w.dynamic)
+          ex.opaque.push(
+            new Unknown(`${key}: compose file ${w.text}`, "comes from the shell environment (not visible)"),
+          );
+        else ex.composeRefs.push({ path: w.text, host });
+      }
+    }
   }
-  addHostFiles(ex, hostFiles);
+  addHostFiles(ex, hostFiles, ex.composeRefs);
   for (const [key, invocations] of readings) {
     for (const inv of invocations) {
       const docker = parseDockerCommand(inv.argv);
@@ -171,6 +181,7 @@ function fromDockerRun(
     networkMode: network,
     argv: args.length ? args : undefined,
     files: boundFiles(cliBinds(inv), hostFiles, "/"),
+    binds: cliBinds(inv),
     script,
   };
 }
@@ -186,8 +197,8 @@ function fromDockerUpdate(inv: DockerInvocation, origin: string) {
 }
 
 /** `-v /host/path:/in/container[:ro]` and `--mount type=bind,source=…,target=…`. */
-function cliBinds(inv: DockerInvocation): { source: string; target: string }[] {
-  const out: { source: string; target: string }[] = [];
+function cliBinds(inv: DockerInvocation): Bind[] {
+  const out: Bind[] = [];
   for (const w of inv.flags.get("volume") ?? []) {
     const [source, target] = w.text.split(":");
     if (source?.startsWith("/") && target) out.push({ source, target });

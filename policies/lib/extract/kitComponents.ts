@@ -11,6 +11,7 @@
 //                                maxTasksPerChild?, maxMemoryPerChildKiB?, autoscale?: { max, min } }
 import { celeryWorkers, type CeleryWorker } from "../model/celeryWorkers";
 import { extract } from "./extract";
+import { scopedExtraction } from "../model/stackFiles";
 import { TYPES, type ResourceView } from "./resource";
 import { settingsFromFile } from "../model/deliveredFiles";
 import { hostOfConnection, LOCAL } from "../model/dockerHosts";
@@ -113,16 +114,25 @@ function kitWorker(rawProps: unknown): CeleryWorker {
  */
 export const hasSummary = (rawProps: unknown): boolean => at(unproxy(rawProps), "memoryBytes") !== undefined;
 
-/** Redis servers a resource runs or configures (containers, redis.conf files, the kit's RedisBroker). */
+/**
+ * Redis servers a resource runs or configures (containers, redis.conf files, the kit's RedisBroker), as the
+ * rule's phase sees them: the resource phase takes those it can decide alone; the stack phase (`r.stack`) those
+ * whose config lies in files on the host (another resource's, or a bare redis.conf a container may mount).
+ */
 export async function redisServersOf(r: ResourceView): Promise<RedisInstance[]> {
-  if (r.type === TYPES.redisBroker) return hasSummary(r.props) ? [kitRedis(r.props)] : [];
-  return redisInstances(await extract(r));
+  if (r.type === TYPES.redisBroker) return !r.stack && hasSummary(r.props) ? [kitRedis(r.props)] : [];
+  if (!r.stack) return redisInstances(await extract(r)).filter((i) => !i.acrossResources);
+  const ex = await r.stack.extraction(r);
+  const extra = r.stack.composeByReference(ex).containers;
+  return redisInstances({ ...ex, containers: [...ex.containers, ...extra] }, r.stack).filter(
+    (i) => i.acrossResources || (i.container !== undefined && extra.includes(i.container)),
+  );
 }
 
-/** Celery workers a resource runs (container argv, the kit's WorkerPool). */
+/** Celery workers a resource runs (container argv, the kit's WorkerPool), as the rule's phase sees them. */
 export async function celeryWorkersOf(r: ResourceView): Promise<CeleryWorker[]> {
-  if (r.type === TYPES.workerPool) return hasSummary(r.props) ? [kitWorker(r.props)] : [];
-  return celeryWorkers(await extract(r));
+  if (r.type === TYPES.workerPool) return !r.stack && hasSummary(r.props) ? [kitWorker(r.props)] : [];
+  return celeryWorkers(await scopedExtraction(r));
 }
 
 /**

@@ -1,4 +1,5 @@
 // The resource types the pack reads and the view of a resource it takes.
+import type { StackFiles } from "../model/stackFiles";
 
 export const TYPES = {
   container: "docker:index/container:Container",
@@ -19,4 +20,6 @@ export interface ResourceView {
   readonly urn: string;
   readonly props: unknown;
   readonly provider?: { readonly type: string; readonly props: unknown };
+  /** Set in a resource rule's stack phase: the whole stack's files, for what this resource reads from others. */
+  readonly stack?: StackFiles;
 }

@@ -51,8 +51,22 @@ export interface ContainerSpec {
   readonly argv: Val<Arg[]>;
   /** Files visible inside the container: uploads, and host files the same resource writes that are bind-mounted. */
   readonly files: readonly DeliveredFile[];
+  /** Host paths bind-mounted into the container (absolute), so files other resources deliver there can be read. */
+  readonly binds?: readonly Bind[];
   /** The script a CLI container came from (create/update/delete of a Command). */
   readonly script?: "create" | "update" | "delete";
+}
+
+/** A bind mount: an absolute host path and where it appears inside the container. */
+export interface Bind {
+  readonly source: string;
+  readonly target: string;
+}
+
+/** `docker compose -f PATH` in a command: PATH is a compose file whatever its name. */
+export interface ComposeRef {
+  readonly path: string;
+  readonly host: Val<string>;
 }
 
 /** `docker update` of existing containers. */
@@ -80,6 +94,8 @@ export interface Extraction {
   readonly updates: ContainerUpdate[];
   readonly files: HostFile[];
   readonly hostSettings: LocatedSetting[];
+  /** Files a command hands to `docker compose -f`. */
+  readonly composeRefs: ComposeRef[];
   /** Sources the pack could not read at all (unknown command strings, unreadable assets). */
   readonly opaque: Unknown[];
   /** Parse problems worth telling the user (unterminated quote, invalid YAML…). */
@@ -91,6 +107,7 @@ export const emptyExtraction = (): Extraction => ({
   updates: [],
   files: [],
   hostSettings: [],
+  composeRefs: [],
   opaque: [],
   problems: [],
 });

@@ -13,6 +13,8 @@ import {
   type RedisSettings,
 } from "../parse/redisSettings";
 import { isKnown, isUnknown, Unknown, type Val } from "../parse/propertyValues";
+import { describeHost } from "./dockerHosts";
+import type { StackFiles } from "./stackFiles";
 
 export interface RedisInstance {
   readonly origin: string;
@@ -28,6 +30,11 @@ export interface RedisInstance {
   readonly ports: Val<Port[]>;
   readonly publishAll: Val<boolean>;
   readonly networkMode: Val<string>;
+  /**
+   * Its config is a file on the host that this resource does not deliver (bind-mounted from another resource's
+   * file), or it is a bare redis.conf some other resource's container may mount: decided in the stack phase.
+   */
+  readonly acrossResources?: boolean;
 }
 
 /** A setting's value: what the visible config sets, else Unknown when some config is hidden, else undefined (Redis' default). */
@@ -50,17 +57,22 @@ export function persistence(r: RedisInstance): Val<boolean> {
   return save !== false;
 }
 
-export function redisInstances(ex: Extraction): RedisInstance[] {
+/**
+ * The Redis servers of one resource's extraction. With `stack`, config files bind-mounted from other
+ * resources' files are read, and a bare redis.conf that some container of the stack mounts is left to it.
+ */
+export function redisInstances(ex: Extraction, stack?: StackFiles): RedisInstance[] {
   const out: RedisInstance[] = [];
   const mounted = new Set<string>();
   for (const c of ex.containers) {
-    const r = fromContainer(c);
+    const r = fromContainer(c, stack);
     if (!r) continue;
     out.push(r);
     for (const f of c.files) if (f.hostPath) mounted.add(f.hostPath);
   }
   for (const f of ex.files) {
     if (mounted.has(f.path) || typeof f.content !== "string" || classify(f.path, f.content) !== "redis-conf") continue;
+    if (stack?.isMounted(f.host, f.path)) continue;
     out.push(fromFile(f, f.content));
   }
   return out;
@@ -79,10 +91,11 @@ function fromFile(f: HostFile, content: string): RedisInstance {
     ports: [],
     publishAll: undefined,
     networkMode: undefined,
+    acrossResources: true,
   };
 }
 
-function fromContainer(c: ContainerSpec): RedisInstance | undefined {
+function fromContainer(c: ContainerSpec, stack?: StackFiles): RedisInstance | undefined {
   const image = c.image;
   const redisImage = isKnown(image) && isRedisImage(image);
   let args: { text: string; dynamic: boolean }[] | undefined;
@@ -105,20 +118,31 @@ function fromContainer(c: ContainerSpec): RedisInstance | undefined {
   }
   const argv = parseRedisArgv(args);
   const settings = emptySettings();
+  let acrossResources = false;
   if (argv.stdinConfig) hidden ??= new Unknown("the config read from stdin (`redis-server -`)", "is not visible");
   if (argv.confPath) {
-    const file = c.files.find(
+    let file: { content: string | Unknown } | undefined = c.files.find(
       (f) => f.path === argv.confPath || f.path.endsWith("/" + argv.confPath!.replace(/^\.\//, "")),
     );
-    if (!file)
+    const hostPath = file ? undefined : boundHostPath(c, argv.confPath);
+    if (hostPath !== undefined) {
+      // Bind-mounted from the host: another resource may deliver it (read in the stack phase).
+      acrossResources = true;
+      file = stack?.file(c.host, hostPath);
+      if (!file)
+        hidden ??= new Unknown(
+          `config file ${argv.confPath} (host file ${hostPath} on ${describeHost(c.host)})`,
+          "is bind-mounted from a host file that no resource of this stack delivers (CopyToRemote, a command writing it), so its settings are not visible",
+        );
+    } else if (!file)
       hidden ??= new Unknown(
         `config file ${argv.confPath}`,
-        "is not delivered by this resource (uploads, or a file it writes and bind-mounts), so its settings are not visible",
+        "is not delivered by this resource (uploads, or a file it writes and bind-mounts) nor bind-mounted from the host, so its settings are not visible",
       );
-    else if (isUnknown(file.content))
-      hidden ??= file.content.relabel(`config file ${argv.confPath} (${file.content.what})`);
-    else {
-      parseRedisConf(file.content, settings);
+    const content = file?.content;
+    if (isUnknown(content)) hidden ??= content.relabel(`config file ${argv.confPath} (${content.what})`);
+    else if (content !== undefined) {
+      parseRedisConf(content, settings);
       if (settings.includes.length)
         hidden ??= new Unknown(`include ${settings.includes.join(", ")}`, "is not followed by the pack");
     }
@@ -134,5 +158,16 @@ function fromContainer(c: ContainerSpec): RedisInstance | undefined {
     ports: c.ports,
     publishAll: c.publishAll,
     networkMode: c.networkMode,
+    acrossResources,
   };
+}
+
+/** Where a path inside the container comes from on the host, when a bind mount covers it. */
+function boundHostPath(c: ContainerSpec, inner: string): string | undefined {
+  for (const b of c.binds ?? []) {
+    const target = b.target.replace(/\/+$/, "");
+    if (inner === target) return b.source;
+    if (inner.startsWith(target + "/")) return `${b.source.replace(/\/+$/, "")}/${inner.slice(target.length + 1)}`;
+  }
+  return undefined;
 }

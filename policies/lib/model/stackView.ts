@@ -1,6 +1,6 @@
 // The whole stack seen per Docker host: the containers that run there, the host settings made there, the
 // Redis servers there, and what the kit's VpsHost (or the pack config) says about the host itself.
-import { extract } from "../extract/extract";
+import { StackFiles } from "./stackFiles";
 import { TYPES, type ResourceView } from "../extract/resource";
 import { vpsHost, vpsHostSummary, type VpsHostInfo } from "../extract/kitComponents";
 import type { ContainerSpec, LocatedSetting } from "./extraction";
@@ -47,6 +47,7 @@ export async function stackView(resources: readonly ResourceView[]): Promise<Sta
       unplaced.push({ item: host.relabel(`the host of ${what} (${host.what})`), urn: r.urn, resource: r.name });
     else add(hostOf(host ?? "local"), located);
   };
+  const stack = await StackFiles.of(resources);
   for (const r of resources) {
     if (r.type === TYPES.vpsHost) {
       const info = vpsHost(vpsHostSummary(r.urn, r.props));
@@ -54,7 +55,9 @@ export async function stackView(resources: readonly ResourceView[]): Promise<Sta
       for (const s of info.settings) place(s.host, r, s, (h, l) => h.settings.push(l), s.via);
       continue;
     }
-    const ex = await extract(r);
+    const own = await stack.extraction(r);
+    // Files on the host are read together: compose files another resource runs, configs another resource copies.
+    const ex = { ...own, containers: [...own.containers, ...stack.composeByReference(own).containers] };
     // A Command's update script usually re-runs what create started: count create's containers (update's when create has none).
     const fromCreate = ex.containers.some((c) => c.script === "create");
     const seen = new Set<string>();
@@ -66,7 +69,7 @@ export async function stackView(resources: readonly ResourceView[]): Promise<Sta
       place(c.host, r, c, (h, l) => h.containers.push(l), c.origin);
     }
     for (const s of ex.hostSettings) place(s.host, r, s, (h, l) => h.settings.push(l), s.via);
-    for (const redis of redisInstances(ex)) place(redis.host, r, redis, (h, l) => h.redis.push(l), redis.origin);
+    for (const redis of redisInstances(ex, stack)) place(redis.host, r, redis, (h, l) => h.redis.push(l), redis.origin);
   }
   return { hosts, unplaced };
 }

@@ -40,12 +40,20 @@ export interface ComposeFile {
   readonly problems: readonly string[];
 }
 
-/** Conventional compose file names: compose.yaml, docker-compose.yml, docker-compose.prod.yaml, compose.override.yml. */
-export const isComposeName = (path: string): boolean => /(^|\/)(docker-)?compose([.-][\w.-]+)?\.ya?ml$/i.test(path);
+/**
+ * Conventional compose file names: compose.yaml, docker-compose.yml, docker-compose.prod.yaml,
+ * compose.override.yml — and the same in JSON (compose.json), which Compose reads as YAML.
+ */
+export const isComposeName = (path: string): boolean =>
+  /(^|\/)(docker-)?compose([.-][\w.-]+)?\.(ya?ml|json)$/i.test(path);
 
-/** A YAML document with a top-level `services` map (compose files under any name). */
+/** A YAML document with a top-level `services` map, or a JSON object with a `services` key (any name). */
 export function looksLikeCompose(path: string, text: string): boolean {
-  return isComposeName(path) || (/\.ya?ml$/i.test(path) && /^services\s*:/m.test(text));
+  return (
+    isComposeName(path) ||
+    (/\.ya?ml$/i.test(path) && /^services\s*:/m.test(text)) ||
+    (/\.json$/i.test(path) && /^\s*\{/.test(text) && /"services"\s*:/.test(text))
+  );
 }
 
 export function parseCompose(text: string): ComposeFile {
@@ -72,7 +80,6 @@ function service(name: string, s: Record<string, unknown>, problems: string[]): 
   };
   const deploy = (p: string): Val<unknown> => at(`deploy.${p}`);
   const memLimit = first(deploy("resources.limits.memory"), at("mem_limit"));
-  const restartPolicy = deploy("restart_policy.condition");
   const hc = s["healthcheck"];
   const healthcheck = !isRecord(hc)
     ? "absent"
@@ -92,7 +99,10 @@ function service(name: string, s: Record<string, unknown>, problems: string[]): 
     oomScoreAdj: asNumber(at("oom_score_adj")),
     privileged: asBool(at("privileged")),
     capAdd: asStrings(at("cap_add")),
-    restart: first(asString(at("restart")), composeRestart(asString(restartPolicy))),
+    // Compose applies deploy.restart_policy over `restart` when both are given.
+    restart: isRecord(at("deploy.restart_policy"))
+      ? composeRestart(asString(deploy("restart_policy.condition")), asNumber(deploy("restart_policy.max_attempts")))
+      : asString(at("restart")),
     healthcheck,
     logDriver: isRecord(logging)
       ? asString(interpolate(logging["driver"], `services.${name}.logging.driver`))
@@ -177,10 +187,16 @@ function argv(v: Val<unknown>, problems: string[], name: string): Val<string[]> 
   return undefined;
 }
 
-/** restart_policy.condition (Swarm/deploy names) → the docker run names. */
-function composeRestart(c: Val<string>): Val<string> {
-  if (c === undefined || c instanceof Unknown) return c;
-  return c === "any" ? "always" : c === "none" ? "no" : c;
+/**
+ * deploy.restart_policy → the docker run name: condition `any` (the spec's default) → always, `none` → no,
+ * `on-failure` with max_attempts N → on-failure:N (the engine takes a retry count with on-failure only).
+ */
+function composeRestart(c: Val<string>, attempts: Val<number>): Val<string> {
+  if (c instanceof Unknown) return c;
+  const name = c === undefined || c === "any" ? "always" : c === "none" ? "no" : c;
+  if (name !== "on-failure" || attempts === undefined) return name;
+  if (attempts instanceof Unknown) return attempts;
+  return attempts > 0 ? `on-failure:${attempts}` : name;
 }
 
 /** Short (`"127.0.0.1:6379:6379/tcp"`, `"[::1]:80:80"`, `"6379"`) and long (`{target, published, host_ip}`) syntax. */
@@ -193,9 +209,12 @@ function ports(v: unknown, name: string): Val<ComposePort[]> {
   const out: ComposePort[] = [];
   for (const p of items) {
     if (isRecord(p)) {
+      // `published` may carry the address itself: "127.0.0.1:8080", "[::1]:8080".
+      const published = p["published"] === undefined ? undefined : String(p["published"]);
+      const bound = published === undefined ? undefined : /^\[?([^\]]*:[^\]]*|[\d.]+)\]?:([^:]*)$/.exec(published);
       out.push({
-        hostIp: p["host_ip"] === undefined ? undefined : String(p["host_ip"]),
-        hostPort: p["published"] === undefined ? undefined : String(p["published"]),
+        hostIp: p["host_ip"] !== undefined ? String(p["host_ip"]) : bound ? bound[1] : undefined,
+        hostPort: bound ? bound[2] || undefined : published,
         containerPort: String(p["target"]),
         protocol: String(p["protocol"] ?? "tcp"),
       });

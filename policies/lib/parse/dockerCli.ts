@@ -78,6 +78,16 @@ const GLOBAL_VALUED = new Set([
 ]);
 
 const CLIS = new Set(["docker", "podman"]);
+const COMPOSE_VALUED = new Set([
+  "-p",
+  "--project-name",
+  "--env-file",
+  "--profile",
+  "--project-directory",
+  "--ansi",
+  "--parallel",
+  "--progress",
+]);
 
 /** Parses `docker [global opts] (run|create|update|container run|…) …`; undefined for any other program or verb. */
 export function parseDockerCommand(argv: readonly Word[]): DockerInvocation | undefined {
@@ -188,3 +198,34 @@ function normalizeBool(v: string): string {
 
 /** The last value given for a flag (Docker keeps the last of repeated scalar flags). */
 export const lastFlag = (inv: DockerInvocation, name: string): Word | undefined => inv.flags.get(name)?.at(-1);
+
+/**
+ * The files `docker compose -f FILE …` / `docker-compose --file=FILE …` reads: each is a compose file, whatever
+ * its name or format (JSON included). undefined for any other command.
+ */
+export function composeFilesOf(argv: readonly Word[]): Word[] | undefined {
+  if (argv.length === 0 || argv[0]!.dynamic) return undefined;
+  const prog = basename(argv[0]!.text);
+  let k: number;
+  if (prog === "docker-compose" || prog === "podman-compose") k = 1;
+  else if (CLIS.has(prog)) {
+    k = 1;
+    while (k < argv.length && argv[k]!.text.startsWith("-")) {
+      const [name, inline] = splitEq(argv[k]!.text);
+      k += GLOBAL_VALUED.has(name) && inline === undefined ? 2 : 1;
+    }
+    if (argv[k]?.text !== "compose") return undefined;
+    k++;
+  } else return undefined;
+  // Compose's own options come before its subcommand (`logs -f` after it means "follow").
+  const files: Word[] = [];
+  for (; k < argv.length && argv[k]!.text.startsWith("-"); k++) {
+    const w = argv[k]!;
+    if (w.text === "-f" || w.text === "--file") {
+      if (argv[k + 1]) files.push(argv[++k]!);
+    } else if (w.text.startsWith("--file=")) files.push({ text: w.text.slice("--file=".length), dynamic: w.dynamic });
+    else if (/^-f./.test(w.text)) files.push({ text: w.text.slice(2), dynamic: w.dynamic });
+    else if (COMPOSE_VALUED.has(w.text)) k++;
+  }
+  return files;
+}

@@ -13,6 +13,7 @@ import type {
 import type { ResourceView } from "../extract/resource";
 import { rememberComponentInputs } from "../extract/kitComponents";
 import { isUnknown, Unknown } from "../parse/propertyValues";
+import { StackFiles } from "../model/stackFiles";
 
 type JsonSchema = PolicyConfigSchema["properties"][string];
 
@@ -48,6 +49,8 @@ export interface Context<C> {
   readonly config: C & { readonly onUnknown: OnUnknown };
   /** Report a violation (on the resource being checked, or on `urn` in a stack rule). */
   violation(message: string, urn?: string): void;
+  /** Report a finding at advisory level whatever the rule's level (something to check that the pack cannot decide). */
+  advisory(message: string, urn?: string): void;
   /** Report that `value` — which decides this rule — is not visible; what happens follows `onUnknown`. */
   unknown(value: Unknown, message: string, urn?: string): void;
 }
@@ -68,25 +71,28 @@ function configOf<C>(info: RuleInfo, given: object): C & { onUnknown: OnUnknown 
   return { ...defaults, ...given } as C & { onUnknown: OnUnknown };
 }
 
+/** @pulumi/policy's server (1.21) accepts an object and uses its enforcementLevel; the type only declares strings. */
+type LevelledReport = (v: { message: string; urn?: string; enforcementLevel: "advisory" }) => void;
+
 function context<C>(info: RuleInfo, given: object, report: ReportViolation): Context<C> {
   const config = configOf<C>(info, given);
+  const advisory = (message: string, urn?: string): void =>
+    (report as unknown as LevelledReport)({
+      message: `${info.description}\n${message}`,
+      urn,
+      enforcementLevel: "advisory",
+    });
   return {
     config,
     violation: (message, urn) => report(message, urn),
+    advisory,
     unknown: (value, message, urn) => {
       if (config.onUnknown === "ignore") return;
       const text = value.preview
         ? `${message}: ${value.toString()}. The pack cannot prove this rule holds now; \`pulumi up\` checks it again once the value is known. Make the value known at preview, or set onUnknown for ${info.name}.`
         : `${message}: ${value.toString()}. The pack cannot prove this rule holds (set onUnknown for ${info.name} to accept this).`;
-      if (config.onUnknown === "warn") {
-        // @pulumi/policy's server (1.21) accepts an object here and uses its enforcementLevel; the type only declares strings.
-        const downgrade = report as unknown as (v: {
-          message: string;
-          urn?: string;
-          enforcementLevel: "advisory";
-        }) => void;
-        downgrade({ message: `${info.description}\n${text}`, urn, enforcementLevel: "advisory" });
-      } else report(text, urn);
+      if (config.onUnknown === "warn") advisory(text, urn);
+      else report(text, urn);
     },
   };
 }
@@ -116,14 +122,37 @@ const policyOf = (info: RuleInfo) => ({
   enforcementLevel: info.enforcementLevel,
 });
 
-/** A rule checked on each resource as it is registered (Analyze), with its inputs. */
+/**
+ * A rule checked on each resource as it is registered (Analyze), with its inputs — and, unless
+ * `acrossResources` is false, once more at the end (AnalyzeStack) for what a resource reads from others' files
+ * (a redis.conf another resource copies to the host, a compose file another resource runs with -f). In that
+ * stack phase `check` sees each such resource with `r.stack` set, and the subject helpers (containersOf,
+ * redisServersOf…) return only what the resource phase left to it, so nothing is reported twice.
+ */
 export function resourceRule<C = Record<string, never>>(
   info: RuleInfo,
   /** Resource types this rule reads; others are skipped without work. */
   types: readonly string[],
   check: (r: ResourceView, ctx: Context<C>) => Promise<void> | void,
-): ResourceValidationPolicy & { readonly info: RuleInfo } {
+  options: { readonly acrossResources?: boolean } = {},
+): ResourceValidationPolicy & StackValidationPolicy & { readonly info: RuleInfo } {
   const applies = new Set(types);
+  const validateStack = async (args: StackValidationArgs, report: ReportViolation): Promise<void> => {
+    const resources = args.resources.map(viewOf);
+    if (!resources.some((r) => applies.has(r.type))) return;
+    const given = args.getConfig();
+    const stack = await StackFiles.of(resources);
+    for (const r of resources) {
+      if (!applies.has(r.type) || !(await stack.needsStackPhase(r))) continue;
+      // Reports land on the resource being checked, as in the resource phase.
+      const onResource: ReportViolation = ((v: string | { urn?: string }, urn?: string) =>
+        typeof v === "string"
+          ? report(v, urn ?? r.urn)
+          : (report as unknown as (o: object) => void)({ ...v, urn: v.urn ?? r.urn })) as ReportViolation;
+      const ctx = context<C>(info, given, onResource);
+      await guarded(ctx, () => check({ ...r, stack }, ctx));
+    }
+  };
   return {
     ...policyOf(info),
     validateResource: async (args: ResourceValidationArgs, report: ReportViolation) => {
@@ -134,10 +163,19 @@ export function resourceRule<C = Record<string, never>>(
         check({ type: args.type, name: args.name, urn: args.urn, props: args.props, provider: args.provider }, ctx),
       );
     },
+    ...(options.acrossResources !== false && { validateStack }),
     ...metadata(info),
     info,
-  };
+  } as ResourceValidationPolicy & StackValidationPolicy & { readonly info: RuleInfo };
 }
+
+const viewOf = (r: StackValidationArgs["resources"][number]): ResourceView => ({
+  type: r.type,
+  name: r.name,
+  urn: r.urn,
+  props: r.props,
+  provider: r.provider,
+});
 
 /** A rule checked once over the whole stack (AnalyzeStack), with every resource's outputs. */
 export function stackRule<C = Record<string, never>>(
@@ -148,13 +186,7 @@ export function stackRule<C = Record<string, never>>(
     ...policyOf(info),
     validateStack: async (args: StackValidationArgs, report: ReportViolation) => {
       const ctx = context<C>(info, args.getConfig(), report);
-      const resources = args.resources.map((r) => ({
-        type: r.type,
-        name: r.name,
-        urn: r.urn,
-        props: r.props,
-        provider: r.provider,
-      }));
+      const resources = args.resources.map(viewOf);
       await guarded(ctx, () => check(resources, ctx));
     },
     ...metadata(info),

@@ -1,5 +1,5 @@
 // The resources each family of rules reads, and short labels for messages.
-import { extract } from "../extract/extract";
+import { scopedExtraction } from "../model/stackFiles";
 import { TYPES, type ResourceView } from "../extract/resource";
 import type { ContainerSpec } from "../model/extraction";
 
@@ -15,9 +15,10 @@ export const CONTAINER_TYPES: readonly string[] = [
 export const REDIS_TYPES: readonly string[] = [...CONTAINER_TYPES, TYPES.redisBroker];
 export const CELERY_TYPES: readonly string[] = [...CONTAINER_TYPES, TYPES.workerPool];
 
+/** The containers `r` runs, as the rule's phase sees them (see model/stackFiles.ts). */
 export async function containersOf(r: ResourceView): Promise<ContainerSpec[]> {
-  return (await extract(r)).containers;
+  return (await scopedExtraction(r)).containers;
 }
 
-export { extract as extractionOf } from "../extract/extract";
+export { scopedExtraction as extractionOf } from "../model/stackFiles";
 export { where } from "../model/extraction";

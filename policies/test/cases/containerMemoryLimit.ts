@@ -1,5 +1,8 @@
 import { containerMemoryLimit } from "../../rules";
-import { container, copyToRemote, localCommand, remoteCommand, stringAsset, T, unknown } from "../fixtures";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { container, copyToRemote, fileAsset, localCommand, remoteCommand, stringAsset, T, unknown } from "../fixtures";
 import { fail, pass, type RuleCases } from "./types";
 
 const service = (limits: Record<string, unknown> | undefined) => ({
@@ -13,6 +16,16 @@ const compose = (service: string) =>
     "/srv/app/docker-compose.yml",
     stringAsset(`services:\n  web:\n    image: nginx\n${service}`),
   );
+
+const JSON_APP = JSON.stringify({ services: { api: { image: "nginx", restart: "always" } } }, null, 2);
+
+/** A compose file padded past 1 MiB with a comment: size must not take it out of the rules' sight. */
+function paddedCompose(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qk-policy-"));
+  const file = path.join(dir, "compose.yml");
+  fs.writeFileSync(file, `# ${"x".repeat(3 * 1024 * 1024)}\nservices:\n  padded:\n    image: nginx\n`);
+  return file;
+}
 
 export const containerMemoryLimitCases: RuleCases = {
   rule: containerMemoryLimit,
@@ -92,5 +105,32 @@ export const containerMemoryLimitCases: RuleCases = {
       config: { onUnknown: "ignore" },
     }),
     pass("maxMiB raised", [container("c", { memory: 100000, memorySwap: 100000 })], { config: { maxMiB: 200000 } }),
+    fail(
+      "a compose file in JSON (compose.json)",
+      [copyToRemote("app", "/srv/app/compose.json", stringAsset(JSON_APP))],
+      /compose service "api" in \/srv\/app\/compose\.json: no memory limit/,
+    ),
+    fail(
+      "a JSON file another resource runs with docker compose -f",
+      [
+        copyToRemote("app", "/srv/app/stack-def.json", stringAsset(JSON_APP)),
+        remoteCommand("up", "cd /srv/app && docker compose -p app -f /srv/app/stack-def.json up -d"),
+      ],
+      /compose service "api" in \/srv\/app\/stack-def\.json: no memory limit/,
+    ),
+    fail(
+      "a JSON file the same script writes and runs with docker-compose --file=",
+      [remoteCommand("up", `cat > /opt/a.json <<'EOF'\n${JSON_APP}\nEOF\ndocker-compose --file=/opt/a.json up -d`)],
+      /compose service "api" in \/opt\/a\.json: no memory limit/,
+    ),
+    pass("`docker compose logs -f` (follow) names no compose file", [
+      copyToRemote("app", "/srv/app/notes.txt", stringAsset("services:\n  api:\n    image: nginx\n")),
+      remoteCommand("logs", "docker compose logs -f /srv/app/notes.txt"),
+    ]),
+    fail(
+      "a compose file above 1 MiB",
+      [copyToRemote("big", "/srv/big/compose.yml", fileAsset(paddedCompose()))],
+      /compose service "padded" in \/srv\/big\/compose\.yml: no memory limit/,
+    ),
   ],
 };

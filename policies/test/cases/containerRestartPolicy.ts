@@ -20,6 +20,41 @@ export const containerRestartPolicyCases: RuleCases = {
         stringAsset("services:\n  a:\n    image: x\n    deploy:\n      restart_policy:\n        condition: any\n"),
       ),
     ]),
+    pass('compose deploy.restart_policy overrides `restart: "no"`', [
+      copyToRemote(
+        "c",
+        "/srv/compose.yml",
+        stringAsset(
+          'services:\n  w:\n    image: x\n    restart: "no"\n    deploy:\n      restart_policy:\n        condition: on-failure\n        max_attempts: 3\n',
+        ),
+      ),
+    ]),
+    fail(
+      "compose deploy.restart_policy with too many attempts overrides `restart: always`",
+      [
+        copyToRemote(
+          "c",
+          "/srv/compose.yml",
+          stringAsset(
+            "services:\n  w:\n    image: x\n    restart: always\n    deploy:\n      restart_policy:\n        condition: on-failure\n        max_attempts: 12\n",
+          ),
+        ),
+      ],
+      /compose service "w".*on-failure:12 — at most 5 retries/,
+    ),
+    fail(
+      "compose deploy.restart_policy condition none overrides `restart: unless-stopped`",
+      [
+        copyToRemote(
+          "c",
+          "/srv/compose.yml",
+          stringAsset(
+            "services:\n  w:\n    image: x\n    restart: unless-stopped\n    deploy:\n      restart_policy:\n        condition: none\n",
+          ),
+        ),
+      ],
+      /compose service "w".*restart policy "no"/,
+    ),
     fail(
       "restart unset (Docker's default no)",
       [container("c", { restart: undefined })],

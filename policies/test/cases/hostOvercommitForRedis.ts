@@ -41,15 +41,46 @@ export const hostOvercommitForRedisCases: RuleCases = {
       config: { hostsConfiguredElsewhere: ["local"] },
     }),
     fail(
-      "nothing sets it",
+      "a host the stack does not prepare: advisory, saying what was not read",
       [redisContainer("redis")],
-      /the local host runs Redis with persistence \(redis \(docker\.Container "redis"\)\) and nothing in the stack sets vm\.overcommit_memory = 1/,
+      /the local host runs Redis with persistence \(redis \(docker\.Container "redis"\)\); this stack does not prepare that host .* so vm\.overcommit_memory on it was not read\. .*list "local" in hostsConfiguredElsewhere/,
+      { level: "advisory" },
     ),
     fail(
-      "set on another host",
+      "set on another host only: the Redis host is not prepared (advisory)",
       [remoteRedis("10.0.0.5"), remoteCommand("sysctl", "sysctl -w vm.overcommit_memory=1", "10.0.0.6")],
-      /host 10\.0\.0\.5 runs Redis/,
+      /host 10\.0\.0\.5 runs Redis.*does not prepare that host/,
+      { level: "advisory" },
     ),
+    fail(
+      "the stack prepares the host (THP off, swappiness) but leaves overcommit out: mandatory",
+      [
+        remoteRedis("10.0.0.5"),
+        remoteCommand(
+          "tune",
+          "echo never > /sys/kernel/mm/transparent_hugepage/enabled && sysctl -w vm.swappiness=1",
+          "10.0.0.5",
+        ),
+      ],
+      /host 10\.0\.0\.5 runs Redis with persistence .* this stack prepares that host \(.*tune: transparent_hugepage via .*\) but nothing in it sets vm\.overcommit_memory = 1/,
+    ),
+    fail(
+      "a VpsHost without the overcommit setting: mandatory",
+      [vpsHost("host", { sysctl: { swappiness: 1 } }), redisContainer("redis")],
+      /this stack prepares that host \(VpsHost host.*\) but nothing in it sets vm\.overcommit_memory = 1/,
+    ),
+    pass("persistence turned off in a conf another resource copies: no finding", [
+      copyToRemote(
+        "compose",
+        "/srv/q/compose.yml",
+        stringAsset(
+          "services:\n  redis:\n    image: redis:7\n    command: redis-server /etc/redis.conf\n    volumes: ['./redis.conf:/etc/redis.conf']\n",
+        ),
+        "10.0.0.5",
+      ),
+      copyToRemote("conf", "/srv/q/redis.conf", stringAsset('maxmemory 10mb\nsave ""\nappendonly no\n'), "10.0.0.5"),
+      remoteCommand("tune", "sysctl -w vm.swappiness=1", "10.0.0.5"),
+    ]),
     fail(
       "the VpsHost sets 0",
       [vpsHost("host", { sysctl: { overcommitMemory: 0 } }), redisContainer("redis")],

@@ -1,5 +1,5 @@
 import { redisBrokerEvictionSafe } from "../../rules";
-import { container, copyToRemote, redisContainer, stringAsset, T } from "../fixtures";
+import { container, copyToRemote, redisContainer, remoteCommand, stringAsset, T } from "../fixtures";
 import { fail, pass, type RuleCases } from "./types";
 
 export const redisBrokerEvictionSafeCases: RuleCases = {
@@ -56,5 +56,19 @@ export const redisBrokerEvictionSafeCases: RuleCases = {
       /include \/etc\/redis\/extra\.conf is not followed/,
     ),
     pass("not Redis", [container("web")]),
+    fail(
+      "allkeys-lru in a conf another resource writes, bind-mounted by a docker run",
+      [
+        remoteCommand(
+          "conf",
+          "mkdir -p /etc/broker && cat > /etc/broker/redis.conf <<'CONF'\nmaxmemory 100mb\nmaxmemory-policy allkeys-lru\nCONF",
+        ),
+        remoteCommand(
+          "run",
+          "docker run -d --name broker -m 256m -v /etc/broker/redis.conf:/r.conf redis:7 redis-server /r.conf",
+        ),
+      ],
+      /`docker run -d --name broker .*maxmemory-policy allkeys-lru evicts/,
+    ),
   ],
 };

@@ -25,6 +25,19 @@ const broker = (props: Record<string, unknown>) => ({
   },
 });
 
+// A compose file and the redis.conf it bind-mounts, each delivered by its own resource (the usual layout).
+const composeMounting = (conf = "./redis.conf", host?: string) =>
+  copyToRemote(
+    "compose",
+    "/opt/queue/compose.yaml",
+    stringAsset(
+      `services:\n  broker:\n    image: redis:7.2\n    mem_limit: 512m\n    command: ["redis-server", "/etc/redis/broker.conf"]\n    volumes:\n      - ${conf}:/etc/redis/broker.conf:ro\n      - ./data:/data\n`,
+    ),
+    host,
+  );
+const confCopy = (text: string, path = "/opt/queue/redis.conf", host?: string) =>
+  copyToRemote("broker-conf", path, stringAsset(text), host);
+
 export const redisMaxmemorySetCases: RuleCases = {
   rule: redisMaxmemorySet,
   cases: [
@@ -54,6 +67,38 @@ export const redisMaxmemorySetCases: RuleCases = {
         "redis",
         `cat > /opt/redis/redis.conf <<'EOF'\nmaxmemory 200mb\nrequirepass x\nEOF\ndocker run -d --name redis -m 512m -v /opt/redis/redis.conf:/etc/redis.conf:ro redis:7 redis-server /etc/redis.conf`,
       ),
+    ]),
+    pass("compose and its bind-mounted redis.conf delivered by two resources to one host", [
+      composeMounting(),
+      confCopy("maxmemory 180mb\nrequirepass q\n"),
+    ]),
+    pass("the same, the conf registered first and mounted by absolute path", [
+      confCopy("maxmemory 180mb\n", "/etc/queue/broker.conf"),
+      composeMounting("/etc/queue/broker.conf"),
+    ]),
+    pass("a docker run in one command mounting a conf another command writes", [
+      remoteCommand("write-conf", "install -d /etc/q && printf 'maxmemory 64mb\\n' > /etc/q/r.conf"),
+      remoteCommand("start", "docker run -d -m 256m -v /etc/q:/cfg:ro redis:7 redis-server /cfg/r.conf"),
+    ]),
+    fail(
+      "the bind-mounted conf another resource delivers has no maxmemory",
+      [composeMounting(), confCopy("appendonly yes\nrequirepass q\n")],
+      /compose service "broker" in \/opt\/queue\/compose\.yaml: maxmemory is not set/,
+    ),
+    fail(
+      "the bind-mounted conf is delivered to another host",
+      [composeMounting(), confCopy("maxmemory 180mb\n", "/opt/queue/redis.conf", "198.51.100.4")],
+      /host file \/opt\/queue\/redis\.conf on host 203\.0\.113\.10\) is bind-mounted from a host file that no resource of this stack delivers/,
+    ),
+    pass("a conf without maxmemory, mounted by a server that passes --maxmemory: the conf is not judged alone", [
+      copyToRemote(
+        "compose",
+        "/srv/kv/docker-compose.yml",
+        stringAsset(
+          "services:\n  kv:\n    image: redis:7\n    command: redis-server /usr/local/etc/redis/redis.conf --maxmemory 90mb\n    volumes: [./conf:/usr/local/etc/redis]\n",
+        ),
+      ),
+      confCopy("appendonly yes\n", "/srv/kv/conf/redis.conf"),
     ]),
     pass("not Redis: redis-cli in a redis image", [
       container("cli", { image: "redis:7", command: ["redis-cli", "-h", "redis", "ping"] }),

@@ -1,5 +1,5 @@
 import { redisMaxmemoryWithinContainer } from "../../rules";
-import { localCommand, redisContainer, T, unknown } from "../fixtures";
+import { copyToRemote, localCommand, redisContainer, stringAsset, T, unknown } from "../fixtures";
 import { fail, pass, type RuleCases } from "./types";
 
 export const redisMaxmemoryWithinContainerCases: RuleCases = {
@@ -53,6 +53,20 @@ export const redisMaxmemoryWithinContainerCases: RuleCases = {
       "the container limit unknown",
       [redisContainer("redis", { memory: unknown() })],
       /the container limit: memory is not known/,
+    ),
+    fail(
+      "compose mem_limit against the maxmemory of a conf another resource copies",
+      [
+        copyToRemote(
+          "app",
+          "/srv/jobs/compose.yaml",
+          stringAsset(
+            "services:\n  queue:\n    image: redis:7\n    mem_limit: 256m\n    command: redis-server /cfg/redis.conf\n    volumes:\n      - type: bind\n        source: ./cfg\n        target: /cfg\n",
+          ),
+        ),
+        copyToRemote("cfg", "/srv/jobs/cfg/redis.conf", stringAsset("maxmemory 250mb\nappendonly yes\n")),
+      ],
+      /compose service "queue" in \/srv\/jobs\/compose\.yaml: maxmemory 250 MiB is 98% of the 256 MiB container limit/,
     ),
   ],
 };

@@ -66,6 +66,41 @@ export const redisNotPublicCases: RuleCases = {
     pass("compose long syntax on loopback", [
       compose("    ports:\n      - target: 6379\n        published: 6379\n        host_ip: 127.0.0.1\n"),
     ]),
+    pass("requirepass in a conf another resource copies next to the compose file", [
+      copyToRemote(
+        "stack",
+        "/srv/cache/compose.yml",
+        stringAsset(
+          "services:\n  cache:\n    image: redis:7\n    command: redis-server /conf/cache.conf\n    volumes: ['./cache.conf:/conf/cache.conf']\n",
+        ),
+      ),
+      copyToRemote("conf", "/srv/cache/cache.conf", stringAsset("maxmemory 50mb\nrequirepass hunter2\n")),
+    ]),
+    fail(
+      "the conf another resource copies has no requirepass",
+      [
+        copyToRemote(
+          "stack",
+          "/srv/cache/compose.yml",
+          stringAsset(
+            "services:\n  cache:\n    image: redis:7\n    command: redis-server /conf/cache.conf\n    volumes: ['./cache.conf:/conf/cache.conf']\n",
+          ),
+        ),
+        copyToRemote("conf", "/srv/cache/cache.conf", stringAsset("maxmemory 50mb\n")),
+      ],
+      /compose service "cache".*no password/,
+    ),
+    pass("compose long syntax with the address in `published`", [
+      compose('    ports:\n      - target: 6379\n        published: "127.0.0.1:16379"\n'),
+    ]),
+    pass("compose long syntax with an IPv6 loopback in `published`", [
+      compose('    ports:\n      - target: 6379\n        published: "[::1]:16379"\n'),
+    ]),
+    fail(
+      "compose long syntax with 0.0.0.0 in `published`",
+      [compose('    ports:\n      - target: 6379\n        published: "0.0.0.0:16379"\n')],
+      /publishes port 16379 on 0\.0\.0\.0/,
+    ),
     fail(
       "a Swarm service with a published port",
       [
