@@ -25,8 +25,11 @@ export const PEAK_SAFETY = 1.1;
 export const PARENT_SAFETY = 1.1;
 /** Per measured child: code paged in on first use, allocator arenas, a task's own connections. */
 export const CHILD_SLACK = 8 * MiB;
-/** A pool's limit above parent + children: at least `min` or `share`; measured pools already carry their slack. */
-export const POOL_MARGIN = { min: 32 * MiB, measuredMin: 16 * MiB, share: 0.1 } as const;
+/**
+ * A pool's limit above parent + children: at least `min` or `share`. Measured pools carry their slack per child
+ * (PEAK_SAFETY, CHILD_SLACK): their margin only covers the container's socket buffers and page cache.
+ */
+export const POOL_MARGIN = { min: 32 * MiB, share: 0.1, measuredMin: 16 * MiB, measuredShare: 0.03 } as const;
 /** A task is heavy when one run raises a child by more than this (and more than the child's own size). */
 export const HEAVY_PEAK = 32 * MiB;
 /** kombu's Redis transport can leave a late-acking worker idle for one hub poll (1 s) before it fetches again. */
@@ -57,6 +60,8 @@ export type PoolSpec = Pick<
   readonly unit: number;
   /** The least margin above parent + children: smaller when parent and children were measured with their slack. */
   readonly marginMin: number;
+  /** …or this share of parent + children, whichever is larger. */
+  readonly marginShare: number;
   readonly concurrency: number | "auto";
   /** Prefork: resident KiB a child may reach before it is replaced. */
   readonly recycleKiB: number;
@@ -126,6 +131,7 @@ function defaultSpec(w: WorkerPoolConfig, source: number, cpus: number): PoolSpe
     parent: w.parentMemory ?? POOL_DEFAULTS.parentMemory,
     unit,
     marginMin: POOL_MARGIN.min,
+    marginShare: POOL_MARGIN.share,
     concurrency: w.concurrency,
     cap: autoConcurrencyCap(w.pool, cpus),
     prefetchMultiplier: w.prefetchMultiplier ?? POOL_DEFAULTS.prefetchMultiplier,
@@ -165,6 +171,7 @@ function measuredSpec(
     parent,
     unit,
     marginMin: POOL_MARGIN.measuredMin,
+    marginShare: POOL_MARGIN.measuredShare,
     concurrency: w.pool === "solo" ? 1 : w.concurrency,
     cap: w.pool === "prefork" ? cpuCap(cpus, tasks) : autoConcurrencyCap(w.pool, cpus),
     prefetchMultiplier,
