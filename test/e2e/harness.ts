@@ -1,6 +1,6 @@
 // Runs the real Pulumi CLI (from scripts/env.sh) and the real Docker CLI for end-to-end tests.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -38,6 +38,19 @@ export function ok(command: string, env: NodeJS.ProcessEnv = {}): Result {
   if (r.code !== 0)
     throw new Error(`\`${command}\` exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
   return r;
+}
+
+/**
+ * A throw-away stack's name, `e2e-<kind>-<pid>`, prefixed with "z" until its sysctl drop-in sorts after every queuekit
+ * drop-in on this machine: a stack the user deployed here is then never read after a test's at boot, so a test's own
+ * values are never refused as a boot-order conflict with it (the test restores the values it found on destroy).
+ */
+export function testStackName(kind: string, dropIns = readdirSync("/etc/sysctl.d")): string {
+  const dropIn = (stack: string): string => `90-queuekit-${stack}.conf`;
+  const others = dropIns.filter((f) => f.startsWith("90-queuekit-") && f.endsWith(".conf"));
+  let name = `e2e-${kind}-${process.pid}`;
+  while (others.some((f) => f >= dropIn(name))) name = `z${name}`;
+  return name;
 }
 
 export function docker(args: string): string {

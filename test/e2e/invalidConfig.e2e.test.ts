@@ -1,12 +1,12 @@
 // Bad config through the real CLI: `pulumi up` fails naming key, value and fix; nothing is deployed.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { leftovers, TestStack } from "./harness";
+import { leftovers, TestStack, testStackName } from "./harness";
 
 describe("invalid stack config, end to end", () => {
   let stack: TestStack;
   before(() => {
-    stack = new TestStack(`e2e-badconfig-${process.pid}`, "Pulumi.local.yaml", (yaml) =>
+    stack = new TestStack(testStackName("badconfig"), "Pulumi.local.yaml", (yaml) =>
       yaml
         .replace("bind: 127.0.0.1", "bind: 0.0.0.0\n    maxmemoryPolicy: allkeys-lru")
         .replace("memory: 2GiB", "memory: 2GB"),

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { demoPoolStack, docker, inspect, leftovers, repo, TestStack } from "./harness";
+import { demoPoolStack, docker, inspect, leftovers, repo, TestStack, testStackName } from "./harness";
 
 const PORT = 26420;
 
@@ -35,7 +35,7 @@ describe("memory classes from a measured profile, end to end", () => {
   };
 
   before(() => {
-    stack = demoPoolStack(`e2e-classes-${process.pid}`, PORT, ["profile: profiles/demo.json"]);
+    stack = demoPoolStack(testStackName("classes"), PORT, ["profile: profiles/demo.json"]);
     const up = stack.pulumi("up --yes --skip-preview");
     assert.equal(up.code, 0, up.stdout + up.stderr);
     out = JSON.parse(stack.pulumi("stack output --json --show-secrets").stdout) as Outputs;

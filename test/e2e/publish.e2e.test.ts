@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { demoPoolStack, docker, repo, TestStack, waitForNode } from "./harness";
+import { demoPoolStack, docker, repo, TestStack, testStackName, waitForNode } from "./harness";
 
 const PORT = 26383;
 const FILLER = "queuekit:test:filler";
@@ -141,7 +141,7 @@ describe("a producer when Redis refuses writes (maxmemory, noeviction), end to e
 
   before(() => {
     // A small Redis (64 MiB container → maxmemory ≈ 25 MiB) and one worker child.
-    stack = demoPoolStack(`e2e-publish-${process.pid}`, PORT, [
+    stack = demoPoolStack(testStackName("publish"), PORT, [
       "concurrency: 1",
       "perChildMemory: 96MiB",
       "timeLimit: 5 # visibility timeout 40 s: a redelivery within the test",

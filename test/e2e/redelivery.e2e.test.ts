@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { demoPoolStack, docker, inspect, repo, TestStack, waitForNode } from "./harness";
+import { demoPoolStack, docker, inspect, repo, TestStack, testStackName, waitForNode } from "./harness";
 
 const PORT = 26382;
 const TIME_LIMIT_S = 5;
@@ -65,7 +65,7 @@ describe("reserved messages and a dying worker (prefetch > 1, late acks), end to
   const waitForWorker = () => waitForNode(broker, out.workerNodes[0]);
 
   before(() => {
-    stack = demoPoolStack(`e2e-redelivery-${process.pid}`, PORT, [
+    stack = demoPoolStack(testStackName("redelivery"), PORT, [
       "concurrency: 1",
       "perChildMemory: 96MiB",
       `prefetchMultiplier: ${PREFETCH}`,

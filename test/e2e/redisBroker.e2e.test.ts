@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { docker, inspect, ok, repo, TestStack } from "./harness";
+import { docker, inspect, ok, repo, TestStack, testStackName } from "./harness";
 
 const PORT = 26381;
 interface Outputs {
@@ -49,7 +49,7 @@ describe("redis broker, end to end", () => {
   };
 
   before(() => {
-    stack = new TestStack(`e2e-redis-${process.pid}`, "Pulumi.local.yaml", setPolicy("noeviction"));
+    stack = new TestStack(testStackName("redis"), "Pulumi.local.yaml", setPolicy("noeviction"));
     deploy();
   });
   after(() => stack?.dispose());

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
-import { inspect, leftovers, ok, sh, TestStack } from "./harness";
+import { inspect, leftovers, ok, sh, TestStack, testStackName } from "./harness";
 import { type Sshd, startSshd } from "./sshd";
 
 const overcommit = (): string => readFileSync("/proc/sys/vm/overcommit_memory", "utf8").trim();
@@ -23,7 +23,7 @@ interface Outputs {
 }
 
 describe("the kit over SSH: host prepared, then Redis and workers through Docker's ssh:// transport", () => {
-  const name = `e2e-ssh-${process.pid}`;
+  const name = testStackName("ssh");
   let sshd: Sshd;
   let stack: TestStack;
   let outputs: Outputs;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { demoPoolStack, docker, inspect, leftovers, ok, repo, TestStack } from "./harness";
+import { demoPoolStack, docker, inspect, leftovers, ok, repo, TestStack, testStackName } from "./harness";
 
 const PORT = 26380;
 interface Outputs {
@@ -41,7 +41,7 @@ describe("celery worker pool, end to end", () => {
 
   before(() => {
     // A small pool so that the memory tests are quick: 2 children of 96 MiB each.
-    stack = demoPoolStack(`e2e-workers-${process.pid}`, PORT, ["concurrency: 2", "perChildMemory: 96MiB"]);
+    stack = demoPoolStack(testStackName("workers"), PORT, ["concurrency: 2", "perChildMemory: 96MiB"]);
     const up = stack.pulumi("up --yes --skip-preview");
     assert.equal(up.code, 0, up.stdout + up.stderr);
     out = JSON.parse(stack.pulumi("stack output --json --show-secrets").stdout) as Outputs;
