@@ -5,3 +5,17 @@ export function kitLabels(stack: string, role: string): { label: string; value: 
     { label: "queuekit.role", value: role },
   ];
 }
+
+/**
+ * What every kit container runs with (CIS Docker 5.3, 5.26, 5.12): no capabilities — none of the kit's processes needs
+ * one, each runs as its image's non-root user — no privilege gain through setuid files, and the plan's CPU weight.
+ * The root filesystem stays writable: the provider uploads each config file into it before the container starts
+ * (upstream's provider extracts uploads at "/", which Docker refuses on a read-only root).
+ */
+export function hardened(cpuShares: number) {
+  return {
+    capabilities: { drops: ["ALL"] },
+    securityOpts: ["no-new-privileges:true"],
+    cpuShares,
+  };
+}

@@ -10,7 +10,7 @@ import {
   renderAlertRules,
 } from "../render/monitoring";
 import { rotatedLogs } from "../render/logs";
-import { kitLabels } from "./common";
+import { hardened, kitLabels } from "./common";
 
 export interface MonitoringArgs {
   readonly stack: string;
@@ -59,6 +59,7 @@ export class Monitoring extends pulumi.ComponentResource {
           },
         ],
         networksAdvanced: [{ name: args.network.name }],
+        ...hardened(plan.cpuShares),
         ports: summary.publishOn ? [{ internal: EXPORTER_PORT, external: config.port, ip: summary.publishOn }] : [],
         healthcheck: {
           tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${EXPORTER_PORT}/health`],

@@ -4,7 +4,7 @@ import type { RedisConfig } from "../config/types";
 import type { RedisPlan } from "../plan/types";
 import { renderRedisConf } from "../render/redisConf";
 import { rotatedLogs } from "../render/logs";
-import { kitLabels } from "./common";
+import { hardened, kitLabels } from "./common";
 
 export interface RedisBrokerArgs {
   readonly stack: string;
@@ -70,6 +70,7 @@ export class RedisBroker extends pulumi.ComponentResource {
           },
         ],
         volumes: [{ volumeName: this.volume.name, containerPath: "/data" }],
+        ...hardened(plan.cpuShares),
         networksAdvanced: [{ name: args.network.name, aliases: [REDIS_ALIAS] }],
         ports: publishOn ? [{ internal: config.port, external: config.port, ip: publishOn }] : [],
         // The password is read from the mounted config so it never shows in `docker inspect`.

@@ -5,7 +5,7 @@ import type { WorkerPoolPlan } from "../plan/types";
 import { renderCeleryConfig, stopTimeoutOf, workerArgv } from "../render/celery";
 import { readTemplate } from "../render/template";
 import { rotatedLogs } from "../render/logs";
-import { kitLabels } from "./common";
+import { hardened, kitLabels } from "./common";
 
 export interface WorkerPoolArgs {
   readonly stack: string;
@@ -83,6 +83,7 @@ export class WorkerPool extends pulumi.ComponentResource {
             { file: `${configDir}/queuekit_celery.py`, content: readTemplate("celery/queuekit_celery.py") },
           ],
           networksAdvanced: [{ name: args.network.name }],
+          ...hardened(plan.cpuShares),
           healthcheck: {
             // queuekit_celery's Liveness step touches the file from the worker's event loop; reading its age costs
             // no second Python in the container's memory (inspect ping would: ~27 MiB the plan does not count).

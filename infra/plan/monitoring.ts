@@ -3,11 +3,11 @@
 import { floorMiB } from "../config/units";
 import type { SideKind } from "./containers";
 import { eachText, mibText } from "./describe";
-import { containerMemory } from "./memory";
+import { containerMemory, CPU_SHARES } from "./memory";
 
 export const monitoringKind: SideKind<"monitoring"> = {
   kind: "monitoring",
-  size: (config) => (config.enabled ? containerMemory(floorMiB(config.memory)) : undefined),
+  size: (config) => (config.enabled ? containerMemory(floorMiB(config.memory), CPU_SHARES.side) : undefined),
   of: ({ monitoring: m }) =>
     m ? [{ kind: "monitoring", key: "monitoring.memory", name: "monitoring", memory: m, replicas: 1 }] : [],
   label: (c) => c.name,

@@ -2,8 +2,8 @@ import type { QueuekitConfig, RedisConfig, WorkerPoolConfig } from "../config/ty
 import { bytesOf, ceilMiB, floorMiB, MiB } from "../config/units";
 import { containersOf, kindOf, type PlannedContainer, planSides } from "./containers";
 import { PlanError, type PlanItem } from "./errors";
-import { POOL_MARGIN, type PoolSpec, specsOf } from "./pools";
-import { containerMemory, sizeOf } from "./memory";
+import { type PoolSpec, specsOf } from "./pools";
+import { containerMemory, CPU_SHARES, sizeOf } from "./memory";
 import type { Backlog, MemoryPlan, PoolBudget, RedisPlan, WorkerPoolPlan } from "./types";
 
 export { autoConcurrencyCap, CHILD_RECYCLE_RATIO, POOL_MARGIN } from "./pools";
@@ -75,7 +75,7 @@ function planRedis(redis: RedisConfig, hostMemory: number, workers: readonly Wor
   const publishHeadroom = publishHeadroomOf(maxmemory);
   const backlog = backlogOf(maxmemory - publishHeadroom, workers);
   return {
-    ...containerMemory(limit),
+    ...containerMemory(limit, CPU_SHARES.redis),
     maxmemory: sizeOf(maxmemory),
     maxmemoryRatio: MAXMEMORY_RATIO,
     publishHeadroom: sizeOf(publishHeadroom),
@@ -104,7 +104,7 @@ function backlogOf(ceiling: number, workers: readonly WorkerPoolConfig[]): Backl
 /** Container limit for `concurrency` children/tasks: parent + n × per-unit + margin, up to whole MiB. */
 function limitFor(spec: PoolSpec, concurrency: number): number {
   const need = spec.parent + concurrency * spec.unit;
-  return ceilMiB(need + Math.max(spec.marginMin, need * POOL_MARGIN.share));
+  return ceilMiB(need + Math.max(spec.marginMin, need * spec.marginShare));
 }
 
 /** The most children/tasks (≤ cap) whose limit fits `room`; 1 when none fits (the fit check then refuses). */
@@ -152,7 +152,7 @@ function poolPlan(s: PoolSpec, concurrency: number): WorkerPoolPlan {
     memoryClass: s.memoryClass,
     tasks: s.tasks,
     why: s.why,
-    ...containerMemory(limit, floorMiB(w.swap)),
+    ...containerMemory(limit, CPU_SHARES[s.memoryClass], floorMiB(w.swap)),
     concurrency,
     auto: w.concurrency === "auto",
     replicas: w.replicas,

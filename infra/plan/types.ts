@@ -7,10 +7,14 @@ export interface Size {
   readonly mib: number;
 }
 
-/** What one container gets: Docker's `memory` and `memorySwap` (equal: no swap, unless a pool allows it). */
+/**
+ * What one container gets: Docker's `memory` and `memorySwap` (equal: no swap, unless a pool allows it), and its CPU
+ * weight (`cpuShares`, Docker's default 1024) under contention.
+ */
 export interface ContainerMemory {
   readonly limit: Size;
   readonly memorySwap: Size;
+  readonly cpuShares: number;
 }
 
 export interface RedisPlan extends ContainerMemory {

@@ -55,6 +55,22 @@ describe("the program, mocked", () => {
     );
   });
 
+  it("hardens every container: no capabilities, no-new-privileges, the plan's CPU weight", () => {
+    const shares: Record<string, number> = {
+      "qk-prod-monitoring": plan.monitoring!.cpuShares,
+      "qk-prod-redis": plan.redis.cpuShares,
+      "qk-prod-worker-default-0": plan.workers[0]!.cpuShares,
+    };
+    assert.ok(plan.redis.cpuShares > plan.workers[0]!.cpuShares, "the broker outweighs the workers");
+    for (const c of containers()) {
+      const name = String(c.inputs["name"]);
+      assert.deepEqual(c.inputs["capabilities"], { drops: ["ALL"] }, name);
+      assert.deepEqual(c.inputs["securityOpts"], ["no-new-privileges:true"], name);
+      assert.equal(c.inputs["cpuShares"], shares[name], name);
+      assert.equal(c.inputs["privileged"], undefined, name);
+    }
+  });
+
   it("reaches the VPS's Docker over ssh:// with BatchMode and the configured ssh options", () => {
     const provider = registered.find((r) => r.type === "pulumi:providers:docker");
     assert.equal(provider?.inputs["host"], "ssh://root@203.0.113.10:22");
