@@ -29,22 +29,35 @@ const read = (file: string): string => readFileSync(file, "utf8").trim();
 const thp = (f: "enabled" | "defrag"): string =>
   /\[(\w+)\]/.exec(read(`/sys/kernel/mm/transparent_hugepage/${f}`))?.[1] ?? "";
 
-/** Everything the kit may touch on this machine, as text: equal before and after means it was left as found. */
+/**
+ * Everything this stack may touch on this machine, as text: equal before and after means it was left as found. Files
+ * are this stack's only: a stack deployed or tested beside it on the same machine has its own.
+ */
 function machineState(stack: string): Record<string, string> {
   const paths = hostPaths(stack);
+  const mine = (dir: string): string =>
+    existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.includes(stack))
+          .sort()
+          .join(" ")
+      : "";
+  const lines = (file: string): string =>
+    read(file)
+      .split("\n")
+      .filter((l) => l.includes(stack))
+      .join("\n");
   return {
     overcommit: read("/proc/sys/vm/overcommit_memory"),
     swappiness: read("/proc/sys/vm/swappiness"),
     somaxconn: read("/proc/sys/net/core/somaxconn"),
     thpEnabled: thp("enabled"),
     thpDefrag: thp("defrag"),
-    sysctlD: readdirSync("/etc/sysctl.d").sort().join(" "),
-    units: readdirSync("/etc/systemd/system").sort().join(" "),
-    wants: existsSync("/etc/systemd/system/basic.target.wants")
-      ? readdirSync("/etc/systemd/system/basic.target.wants").sort().join(" ")
-      : "",
-    fstab: read("/etc/fstab"),
-    swaps: read("/proc/swaps"),
+    sysctlD: mine("/etc/sysctl.d"),
+    units: mine("/etc/systemd/system"),
+    wants: mine("/etc/systemd/system/basic.target.wants"),
+    fstab: lines("/etc/fstab"),
+    swaps: lines("/proc/swaps"),
     state: String(existsSync(paths.state)),
     varLib: String(existsSync(path.dirname(paths.state))),
   };
