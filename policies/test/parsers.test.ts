@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { readScript } from "../lib/parse/commandLine";
 import { parseCompose, shortPort } from "../lib/parse/composeFile";
-import { parseDockerCommand } from "../lib/parse/dockerCli";
+import { composeFilesOf, parseDockerCommand } from "../lib/parse/dockerCli";
 import { filesWritten, settingsOfScript } from "../lib/model/deliveredFiles";
 import { hostOfDockerUrl } from "../lib/model/dockerHosts";
 import { parseRedisArgv, parseRedisConf, persistent } from "../lib/parse/redisSettings";
@@ -68,6 +68,34 @@ describe("shell words", () => {
       { path: "/tmp/t", content: "x\n" },
     ]);
   });
+  it("an unquoted expansion is split into fields; a quoted one is not", () => {
+    assert.deepEqual(argvs('RUN="docker run -d  -m 1g x"; $RUN --rm; "$RUN"'), [
+      ["docker", "run", "-d", "-m", "1g", "x", "--rm"],
+      ["docker run -d  -m 1g x"],
+    ]);
+  });
+  it("what an outer shell expands stays not visible inside bash -c; what it sets is resolved", () => {
+    const words = (script: string) =>
+      readScript(script).invocations.map((i) => i.argv.map((w) => (w.dynamic ? `?${w.text}` : w.text)));
+    assert.deepEqual(words(`M=1g bash -c "M=2g; docker run -m $M x"`), [["docker", "run", "-m", "?$M", "x"]]);
+    assert.deepEqual(words(`M=1g; bash -c "M=2g; docker run -m $M x"`), [["docker", "run", "-m", "1g", "x"]]);
+    assert.deepEqual(words(`M=1g bash -c 'docker run -m $M x'`), [["docker", "run", "-m", "1g", "x"]]);
+    assert.deepEqual(words(`bash -c "docker run -m \\$M x"`), [["docker", "run", "-m", "?$M", "x"]]);
+    assert.deepEqual(words(`X=$HOME/bin; $X/tool -v`), [["?$HOME/bin/tool", "-v"]]);
+  });
+  it("scripts a shell reads on stdin: here-documents (expanded unless quoted), here-strings, pipes, eval", () => {
+    assert.deepEqual(argvs("L=1g\nsudo bash <<EOF\ndocker run -m $L a\nEOF"), [["docker", "run", "-m", "1g", "a"]]);
+    assert.deepEqual(argvs("sudo bash -s <<'EOF'\nL=2g; docker run -m $L b\nEOF"), [
+      ["docker", "run", "-m", "2g", "b"],
+    ]);
+    assert.deepEqual(argvs(`bash <<< "docker run c"; echo 'docker run d' | sh`), [
+      ["docker", "run", "c"],
+      ["echo", "docker run d"],
+      ["docker", "run", "d"],
+    ]);
+    assert.deepEqual(argvs(`C='docker run'; eval "$C e"`), [["docker", "run", "e"]]);
+    assert.deepEqual(argvs("bash deploy.sh <<EOF\ndocker run f\nEOF"), [["bash", "deploy.sh"]]);
+  });
   it("reports what it cannot read", () => {
     assert.match(parseScript("echo 'open").problems[0]!, /unterminated single quote/);
     assert.match(parseScript("cat <<EOF\nno end").problems[0]!, /not terminated/);
@@ -116,6 +144,17 @@ describe("docker argv", () => {
     );
     assert.equal(d.image, undefined);
   });
+  it("compose files named with -f / --file before the subcommand only", () => {
+    const files = (line: string) => composeFilesOf(readScript(line).invocations[0]!.argv)?.map((w) => w.text);
+    assert.deepEqual(files("docker compose -p q -f a.json --file b.yml --file=c.yaml up -d"), [
+      "a.json",
+      "b.yml",
+      "c.yaml",
+    ]);
+    assert.deepEqual(files("sudo docker-compose -fstack.json up"), ["stack.json"]);
+    assert.deepEqual(files("docker compose logs -f web"), []);
+    assert.equal(files("docker run -f x"), undefined);
+  });
   it("other programs and verbs are not container starts", () => {
     assert.equal(parseDockerCommand(readScript("docker ps -a").invocations[0]!.argv), undefined);
     assert.equal(parseDockerCommand(readScript("dockerd --debug").invocations[0]!.argv), undefined);
@@ -159,6 +198,29 @@ services:
     } finally {
       process.off("warning", onWarning);
     }
+  });
+  it("deploy.restart_policy over restart; an address inside long-syntax published", () => {
+    const [a, b] = parseCompose(
+      [
+        "services:",
+        "  a:",
+        "    restart: always",
+        "    deploy: { restart_policy: { condition: on-failure, max_attempts: 4 } }",
+        '    ports: [{ target: 80, published: "127.0.0.1:8080" }, { target: 81, published: 8081 }]',
+        "  b:",
+        '    restart: "no"',
+        "    deploy: { restart_policy: { delay: 5s } }",
+      ].join("\n"),
+    ).services;
+    assert.equal(a!.restart, "on-failure:4");
+    assert.equal(b!.restart, "always"); // condition defaults to any
+    assert.deepEqual(
+      (a!.ports as { hostIp?: string; hostPort?: string }[]).map((p) => [p.hostIp, p.hostPort]),
+      [
+        ["127.0.0.1", "8080"],
+        [undefined, "8081"],
+      ],
+    );
   });
   it("short port syntax", () => {
     assert.deepEqual(shortPort("6379"), { hostIp: undefined, containerPort: "6379", protocol: "tcp" });

@@ -72,6 +72,15 @@ export async function fromCommand(p: unknown, host: Val<string>, local: boolean)
   addHostFiles(ex, hostFiles, ex.composeRefs);
   for (const [key, invocations] of readings) {
     for (const inv of invocations) {
+      if (inv.argv[0]!.dynamic) {
+        ex.opaque.push(
+          new Unknown(
+            `${key}: \`${shorten(inv.command.text)}\``,
+            `runs ${inv.argv[0]!.text}, a program named by the shell environment at run time (not visible)`,
+          ),
+        );
+        continue;
+      }
       const docker = parseDockerCommand(inv.argv);
       if (!docker) continue;
       const where = `${key}: \`${shorten(inv.command.text)}\`${inv.command.line > 1 ? ` (line ${inv.command.line})` : ""}`;

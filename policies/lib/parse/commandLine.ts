@@ -1,6 +1,6 @@
 // From a shell script to the programs it runs: strips wrappers (sudo, env, nohup, timeout…) and reads the
 // scripts handed to `sh -c` / `bash -c` / `su -c` as scripts of their own.
-import { parseScript, type Env, type SimpleCommand, type Word } from "./shell";
+import { MARK_CLOSE, MARK_OPEN, parseScript, type Env, type SimpleCommand, type Word } from "./shell";
 
 export interface Invocation {
   /** The program and its arguments, wrappers removed: argv[0] is the program (`docker`, `sysctl`…). */
@@ -49,9 +49,11 @@ function readCommands(
   for (const command of commands) {
     const argv = unwrap(command.words);
     if (argv.length === 0) continue;
-    const inner = shellScript(argv);
+    const inner = shellScript(argv, command);
     if (inner && via.length < MAX_NESTING) {
-      const nested = readScript(inner.script, new Map(), [...via, inner.label]);
+      // The inner shell sees the variables exported to it: the command's own prefix assignments (A=1 bash -c …).
+      const env: Env = new Map(command.assignments.map(([name, w]) => [name, scriptOf(w)]));
+      const nested = readScript(inner.script, env, [...via, inner.label]);
       invocations.push(...nested.invocations);
       problems.push(...nested.problems);
       continue;
@@ -127,10 +129,18 @@ export function unwrap(words: readonly Word[]): Word[] {
   return rest;
 }
 
-/** The script run by `sh -c SCRIPT`, `bash -lc SCRIPT`, `su -c SCRIPT user`, `busybox sh -c SCRIPT`. */
-function shellScript(argv: readonly Word[]): { script: string; label: string } | undefined {
+/** A word as script text: what the outer shell expands at run time stays marked as not visible (Word.marked). */
+const scriptOf = (w: Word): string => (w.dynamic ? (w.marked ?? MARK_OPEN + w.text + MARK_CLOSE) : w.text);
+
+/**
+ * The script a shell runs: `sh -c SCRIPT`, `bash -lc SCRIPT`, `su -c SCRIPT user`, `busybox sh -c SCRIPT`,
+ * `eval …`, and a shell reading its script from stdin — a here-document or here-string (`sudo bash <<EOF`,
+ * `bash -s <<< "…"`) or a pipe (`echo "…" | sh`, `cat <<EOF | bash`).
+ */
+function shellScript(argv: readonly Word[], command: SimpleCommand): { script: string; label: string } | undefined {
   const prog = basename(argv[0]!.text);
   let args = argv.slice(1);
+  if (prog === "eval" && args.length) return { script: args.map(scriptOf).join(" "), label: "eval" };
   if (prog === "busybox" && args[0] && SHELLS.has(args[0].text)) args = args.slice(1);
   else if (prog === "busybox") return undefined;
   if (SHELLS.has(prog)) {
@@ -143,21 +153,43 @@ function shellScript(argv: readonly Word[]): { script: string; label: string } |
       if (/^[-+][A-Za-z]+$/.test(t)) {
         if (t.startsWith("-") && t.includes("c")) {
           const script = args.slice(k + 1).find((w) => !/^[-+][A-Za-z]+$/.test(w.text));
-          return script && !script.dynamic ? { script: script.text, label: `${prog} ${t}` } : undefined;
+          return script ? { script: scriptOf(script), label: `${prog} ${t}` } : undefined;
         }
+        if (t.startsWith("-") && t.includes("s")) break; // -s: the script is stdin, the rest are its arguments
         continue;
       }
+      if (t === "--" || t === "-") break;
       return undefined; // a script file: not visible here
     }
-    return undefined;
+    const stdin = stdinScript(command);
+    return stdin === undefined ? undefined : { script: stdin, label: `${prog} (stdin)` };
   }
   if (prog === "su") {
     for (let k = 0; k < args.length; k++) {
       const t = args[k]!.text;
-      if ((t === "-c" || t === "--command") && args[k + 1] && !args[k + 1]!.dynamic)
-        return { script: args[k + 1]!.text, label: "su -c" };
+      if ((t === "-c" || t === "--command") && args[k + 1]) return { script: scriptOf(args[k + 1]!), label: "su -c" };
       if (t.startsWith("--command=")) return { script: t.slice("--command=".length), label: "su -c" };
     }
   }
+  return undefined;
+}
+
+/** What a command reads on stdin when it is script text: a here-document or here-string, or what a pipe prints. */
+function stdinScript(command: SimpleCommand): string | undefined {
+  for (const r of command.redirects) {
+    if ((r.op === "<<" || r.op === "<<-") && r.heredoc !== undefined) return r.heredocMarked ?? r.heredoc;
+    if (r.op === "<<<" && r.target) return scriptOf(r.target);
+  }
+  const from = command.pipedFrom;
+  if (!from) return undefined;
+  const argv = unwrap(from.words);
+  const prog = argv[0] && !argv[0].dynamic ? basename(argv[0].text) : undefined;
+  if (prog === "echo") {
+    const words = argv.slice(1);
+    while (words[0] && /^-[neE]+$/.test(words[0].text)) words.shift();
+    return words.map(scriptOf).join(" ");
+  }
+  if (prog === "printf" && argv.length === 2) return scriptOf(argv[1]!).replace(/\\n/g, "\n");
+  if (prog === "cat" && argv.length === 1) return stdinScript(from);
   return undefined;
 }

@@ -2,25 +2,38 @@
 // shell words (quotes removed, escapes applied), never by matching a regex over the whole string.
 //
 // Covered: ' " \ quoting, line continuations, comments, ; & && || | |& ( ) separators, keywords
-// (if/then/while/do/…), redirections with fds, here-documents (<<, <<-, quoted delimiters), variable
-// assignments (tracked, so `MEM=1g; docker run -m "$MEM"` resolves), ${VAR:-default}, and the commands
-// inside $(…) and `…`. Not evaluated: globs, arithmetic, functions, aliases, conditionals (every branch
-// counts as run).
+// (if/then/while/do/…), redirections with fds, here-documents (<<, <<-, quoted delimiters; bodies expanded
+// unless quoted), variable assignments (tracked, so `MEM=1g; docker run -m "$MEM"` resolves), field splitting of
+// unquoted expansions (`$RUN`), ${VAR:-default}, and the commands inside $(…) and `…`. Expansions it cannot
+// resolve are marked in the text it hands to an inner shell (Word.marked). Not evaluated: globs, arithmetic,
+// functions, aliases, conditionals (every branch counts as run).
 
 export interface Word {
   /** The word after quote removal and substitution of variables the script itself sets. */
   readonly text: string;
   /** Holds an expansion whose value the script does not set ($HOME, $(…), $1 …): `text` is not what runs. */
   readonly dynamic: boolean;
+  /**
+   * For a dynamic word: `text` with each expansion the script does not resolve wrapped in MARK_OPEN/MARK_CLOSE.
+   * A script handed on to another shell (`bash -c "…$X…"`, `bash <<EOF`) is read from it, so what the outer
+   * shell expands stays not visible inside — never resolved from the inner script's own variables.
+   */
+  readonly marked?: string;
 }
+
+/** Around an expansion the outer shell makes at run time, in a script handed to an inner shell. */
+export const MARK_OPEN = "\u0001";
+export const MARK_CLOSE = "\u0002";
 
 export interface Redirect {
   /** ">", ">>", "<", "<<", "<<-", "<<<", "&>", ">&", … */
   readonly op: string;
   readonly fd?: number;
   readonly target?: Word;
-  /** The body of a here-document. */
+  /** The body of a here-document (expanded like the shell does when the delimiter is not quoted). */
   heredoc?: string;
+  /** The body with the expansions the script does not resolve marked (see Word.marked). */
+  heredocMarked?: string;
 }
 
 export interface SimpleCommand {
@@ -45,7 +58,17 @@ export interface Script {
 export type Env = Map<string, string>;
 
 type Token =
-  | { kind: "word"; word: Word; assign?: string; raw: string; start: number; end: number; line: number }
+  | {
+      kind: "word";
+      word: Word;
+      /** The fields of the word after splitting unquoted expansions on blanks (`$RUN` → docker, run, …). */
+      fields?: Word[];
+      assign?: string;
+      raw: string;
+      start: number;
+      end: number;
+      line: number;
+    }
   | { kind: "op"; op: string; start: number; end: number; line: number }
   | { kind: "redir"; op: string; fd?: number; start: number; end: number; line: number };
 
@@ -101,13 +124,13 @@ export function parseScript(src: string, env: Env = new Map(), depth = 0): Scrip
       pipedFrom = undefined;
       return;
     }
-    if (words.length === 0) for (const [name, value] of assignments) vars.set(name, value.text);
+    if (words.length === 0) for (const [name, value] of assignments) vars.set(name, stored(value));
     let rest = words;
     while (rest.length > 0 && !rest[0]!.dynamic && KEYWORDS.has(rest[0]!.text)) rest = rest.slice(1);
     if (rest.length > 0 && !rest[0]!.dynamic && DECLARERS.has(rest[0]!.text)) {
       for (const w of rest.slice(1)) {
         const m = NAME_EQ.exec(w.text);
-        if (m) vars.set(m[1]!, w.text.slice(m[0].length));
+        if (m) vars.set(m[1]!, stored(w).slice(m[0].length));
       }
     }
     let cmd: SimpleCommand | undefined;
@@ -146,9 +169,11 @@ export function parseScript(src: string, env: Env = new Map(), depth = 0): Scrip
       continue;
     }
     if (words.length === 0 && tok.assign !== undefined) {
-      assignments.push([tok.assign, { text: tok.word.text.slice(tok.assign.length + 1), dynamic: tok.word.dynamic }]);
+      const value = tok.word.text.slice(tok.assign.length + 1);
+      const marked = tok.word.marked?.slice(tok.assign.length + 1);
+      assignments.push([tok.assign, { text: value, dynamic: tok.word.dynamic, ...(marked && { marked }) }]);
     } else {
-      words.push(tok.word);
+      words.push(...(tok.fields ?? [tok.word]));
     }
   }
   finish();
@@ -159,7 +184,7 @@ export function parseScript(src: string, env: Env = new Map(), depth = 0): Scrip
 class Lexer {
   private i = 0;
   private line = 1;
-  private pending: { delimiter: string; stripTabs: boolean; redirect: Redirect }[] = [];
+  private pending: { delimiter: string; stripTabs: boolean; redirect: Redirect; quoted: boolean }[] = [];
 
   constructor(
     private readonly src: string,
@@ -171,7 +196,8 @@ class Lexer {
   ) {}
 
   expectHeredoc(rawDelimiter: string, stripTabs: boolean, redirect: Redirect): void {
-    this.pending.push({ delimiter: rawDelimiter.replace(/["'\\]/g, ""), stripTabs, redirect });
+    const quoted = /["'\\]/.test(rawDelimiter);
+    this.pending.push({ delimiter: rawDelimiter.replace(/["'\\]/g, ""), stripTabs, redirect, quoted });
   }
 
   finish(): void {
@@ -222,29 +248,64 @@ class Lexer {
   private word(start: number, line: number): Token {
     const s = this.src;
     let text = "";
+    let marked = "";
     let dynamic = false;
     let quotedBeforeEq = false;
     let sawEq = false;
+    /** Complete fields before the current one, when an unquoted expansion held blanks. */
+    const fields: Word[] = [];
+    const literal = (t: string): void => {
+      text += t;
+      marked += t;
+    };
+    const expanded = (e: Word, quoted: boolean): void => {
+      dynamic ||= e.dynamic;
+      if (e.dynamic) {
+        text += e.text;
+        marked += e.marked ?? MARK_OPEN + e.text + MARK_CLOSE;
+        return;
+      }
+      // Field splitting: an unquoted expansion's blanks separate words (`RUN="docker run …"; $RUN`).
+      const parts = quoted ? [e.text] : e.text.split(/[ \t\n]+/);
+      literal(parts[0]!);
+      for (const part of parts.slice(1)) {
+        if (text !== "") fields.push(dynamic ? { text, dynamic, marked } : { text, dynamic });
+        text = "";
+        marked = "";
+        dynamic = false;
+        literal(part);
+      }
+    };
+    const marker = (): void => {
+      // An expansion an outer shell makes (see Word.marked): not visible here.
+      const close = s.indexOf(MARK_CLOSE, this.i);
+      const end = close < 0 ? s.length : close;
+      text += s.slice(this.i + 1, end);
+      marked += s.slice(this.i, end + 1);
+      dynamic = true;
+      this.i = end + 1;
+    };
     while (this.i < s.length && !META.has(s[this.i]!)) {
       const c = s[this.i]!;
-      if (c === "\\") {
+      if (c === MARK_OPEN) marker();
+      else if (c === "\\") {
         if (s[this.i + 1] === "\n") {
           this.i += 2;
           this.line++;
           continue;
         }
         if (!sawEq) quotedBeforeEq = true;
-        text += s[this.i + 1] ?? "";
+        literal(s[this.i + 1] ?? "");
         this.i += 2;
       } else if (c === "'") {
         if (!sawEq) quotedBeforeEq = true;
         const close = s.indexOf("'", this.i + 1);
         if (close < 0) {
           this.problems.push(`line ${line}: unterminated single quote`);
-          text += s.slice(this.i + 1);
+          literal(s.slice(this.i + 1));
           this.i = s.length;
         } else {
-          text += s.slice(this.i + 1, close);
+          literal(s.slice(this.i + 1, close));
           this.countLines(this.i, close);
           this.i = close + 1;
         }
@@ -259,35 +320,68 @@ class Lexer {
             this.i++;
             break;
           }
-          if (d === "\\" && '$`"\\\n'.includes(s[this.i + 1] ?? "")) {
+          if (d === MARK_OPEN) marker();
+          else if (d === "\\" && '$`"\\\n'.includes(s[this.i + 1] ?? "")) {
             if (s[this.i + 1] === "\n") this.line++;
-            else text += s[this.i + 1];
+            else literal(s[this.i + 1]!);
             this.i += 2;
           } else if (d === "$" || d === "`") {
-            const e = this.expansion();
-            text += e.text;
-            dynamic ||= e.dynamic;
+            expanded(this.expansion(), true);
           } else {
             if (d === "\n") this.line++;
-            text += d;
+            literal(d);
             this.i++;
           }
         }
         if (!closed) this.problems.push(`line ${line}: unterminated double quote`);
       } else if (c === "$" || c === "`") {
-        const e = this.expansion();
-        text += e.text;
-        dynamic ||= e.dynamic;
+        expanded(this.expansion(), false);
       } else {
         if (c === "=" && !sawEq) sawEq = true;
-        text += c;
+        literal(c);
         this.i++;
       }
     }
     const raw = s.slice(start, this.i);
     const m = NAME_EQ.exec(raw);
     const assign = m && !quotedBeforeEq ? m[1] : undefined;
-    return { kind: "word", word: { text, dynamic }, assign, raw, start, end: this.i, line };
+    const last: Word = dynamic ? { text, dynamic, marked } : { text, dynamic };
+    const whole: Word = fields.length
+      ? {
+          text: [...fields, last].map((f) => f.text).join(" "),
+          dynamic: fields.some((f) => f.dynamic) || dynamic,
+        }
+      : last;
+    const split = fields.length ? [...fields, ...(text !== "" ? [last] : [])] : undefined;
+    return { kind: "word", word: whole, ...(split && { fields: split }), assign, raw, start, end: this.i, line };
+  }
+
+  /** A here-document body as the shell expands it (delimiter not quoted): $VAR, ${…}, $(…), `…`, \$ \` \\. */
+  expandBody(): Word {
+    const s = this.src;
+    let text = "";
+    let marked = "";
+    let dynamic = false;
+    while (this.i < s.length) {
+      const c = s[this.i]!;
+      if (c === "\\" && "$`\\\n".includes(s[this.i + 1] ?? "")) {
+        if (s[this.i + 1] !== "\n") {
+          text += s[this.i + 1];
+          marked += s[this.i + 1];
+        }
+        this.i += 2;
+      } else if (c === "$" || c === "`") {
+        const e = this.expansion();
+        dynamic ||= e.dynamic;
+        text += e.text;
+        marked += e.dynamic ? (e.marked ?? MARK_OPEN + e.text + MARK_CLOSE) : e.text;
+      } else {
+        text += c;
+        marked += c;
+        this.i++;
+      }
+    }
+    return dynamic ? { text, dynamic, marked } : { text, dynamic };
   }
 
   /** `$NAME`, `${…}`, `$(…)`, `$((…))`, `` `…` `` at this.i. */
@@ -315,7 +409,7 @@ class Lexer {
       const body = s.slice(this.i + 2, close);
       this.i = Math.min(close + 1, s.length);
       const m = /^([A-Za-z_][A-Za-z0-9_]*)(?::?[-=](.*))?$/s.exec(body);
-      if (m && this.vars.has(m[1]!)) return { text: this.vars.get(m[1]!)!, dynamic: false };
+      if (m && this.vars.has(m[1]!)) return valueOf(this.vars.get(m[1]!)!);
       if (m && m[2] !== undefined) return { text: m[2].replace(/^["']|["']$/g, ""), dynamic: true };
       return { text: "${" + body + "}", dynamic: true };
     }
@@ -326,7 +420,7 @@ class Lexer {
     }
     this.i += m[0].length;
     const known = this.vars.get(m[1]!);
-    return known !== undefined ? { text: known, dynamic: false } : { text: m[0], dynamic: true };
+    return known !== undefined ? valueOf(known) : { text: m[0], dynamic: true };
   }
 
   private nested(script: string): void {
@@ -357,7 +451,13 @@ class Lexer {
         }
         lines.push(lineText);
       }
-      h.redirect.heredoc = lines.join("\n") + (lines.length ? "\n" : "");
+      const body = lines.join("\n") + (lines.length ? "\n" : "");
+      if (h.quoted) h.redirect.heredoc = body;
+      else {
+        const expanded = new Lexer(body, this.vars, this.problems, this.depth, this.out).expandBody();
+        h.redirect.heredoc = expanded.text;
+        if (expanded.marked !== undefined) h.redirect.heredocMarked = expanded.marked;
+      }
       if (!terminated) this.problems.push(`here-document "${h.delimiter}" is not terminated`);
     }
   }
@@ -365,6 +465,15 @@ class Lexer {
   private countLines(from: number, to: number): void {
     for (let k = from; k < to && k < this.src.length; k++) if (this.src[k] === "\n") this.line++;
   }
+}
+
+/** A variable's value as kept in Env: with its not-visible parts marked, so a later `$NAME` stays dynamic. */
+const stored = (w: Word): string => (w.dynamic ? (w.marked ?? MARK_OPEN + w.text + MARK_CLOSE) : w.text);
+
+/** The word a variable's stored value expands to. */
+function valueOf(v: string): Word {
+  if (!v.includes(MARK_OPEN)) return { text: v, dynamic: false };
+  return { text: v.split(MARK_OPEN).join("").split(MARK_CLOSE).join(""), dynamic: true, marked: v };
 }
 
 /** Index of the `close` that balances an already-open `open` from `from`, skipping quoted text. */

@@ -132,5 +132,26 @@ export const containerMemoryLimitCases: RuleCases = {
       [copyToRemote("big", "/srv/big/compose.yml", fileAsset(paddedCompose()))],
       /compose service "padded" in \/srv\/big\/compose\.yml: no memory limit/,
     ),
+    fail(
+      "outer shell expands $MEM before bash -lc sees it (the prefix assignment is not visible there yet)",
+      [remoteCommand("r", `MEM=256m bash -lc "docker run -d -m $MEM --memory-swap 256m nginx"`)],
+      /--memory \$MEM comes from the shell environment/,
+    ),
+    pass("outer shell expands a variable it set before bash -lc", [
+      remoteCommand("r", `LIMIT=300m\nsudo -E bash -lc "docker run -d -m $LIMIT --memory-swap $LIMIT nginx"`),
+    ]),
+    fail(
+      "the inner script's own assignment does not count when the outer shell expanded the variable",
+      [localCommand("r", `bash -c "M=128m; docker run -d -m $M nginx"`)],
+      /--memory \$M comes from the shell environment/,
+    ),
+    pass("an escaped \\$ is left to the inner shell, which sets it", [
+      localCommand("r", `bash -c "M=128m; docker run -d -m \\$M --memory-swap \\$M nginx"`),
+    ]),
+    fail(
+      "an unquoted here-document expands the outer shell's variables",
+      [localCommand("r", "sudo bash <<EOF\ndocker run -d -m $UNSET_LIMIT nginx\nEOF")],
+      /--memory \$UNSET_LIMIT comes from the shell environment/,
+    ),
   ],
 };

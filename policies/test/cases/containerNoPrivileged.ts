@@ -17,5 +17,20 @@ export const containerNoPrivilegedCases: RuleCases = {
       [copyToRemote("c", "/srv/compose.yml", stringAsset("services:\n  a:\n    image: x\n    privileged: true\n"))],
       /compose service "a".*runs privileged/,
     ),
+    fail(
+      "a script fed to sudo bash through a here-document",
+      [localCommand("r", "sudo bash <<'SETUP'\nset -e\ndocker run -d -m 64m --privileged alpine sleep 1d\nSETUP")],
+      /`docker run -d -m 64m --privileged alpine sleep 1d` \(line 2\): runs privileged/,
+    ),
+    fail(
+      "a script piped into sh",
+      [localCommand("r", "printf 'docker run -d -m 64m --privileged alpine\\n' | sudo sh -s")],
+      /runs privileged/,
+    ),
+    fail(
+      "a here-string to bash",
+      [localCommand("r", `bash <<< "docker run -d -m 64m --privileged alpine"`)],
+      /runs privileged/,
+    ),
   ],
 };

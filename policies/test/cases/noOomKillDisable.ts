@@ -46,5 +46,18 @@ export const noOomKillDisableCases: RuleCases = {
       [copyToRemote("d", "/etc/docker/daemon.json", stringAsset('{"oom-kill-disable": true}'))],
       /\/etc\/docker\/daemon\.json: "oom-kill-disable" is not a dockerd option/,
     ),
+    fail(
+      "a command kept in a variable and run unquoted ($RUN)",
+      [remoteCommand("r", 'RUN="docker run -d -m 256m --oom-kill-disable redis:7"\n$RUN')],
+      /the OOM killer is disabled/,
+    ),
+    fail(
+      "eval of a command assembled in variables",
+      [localCommand("r", `FLAGS='--oom-kill-disable -m 64m'; eval "docker run -d $FLAGS busybox"`)],
+      /the OOM killer is disabled/,
+    ),
+    pass('the same variable quoted ("$RUN" is one word, no program of that name runs docker)', [
+      remoteCommand("r", 'RUN="docker run -d -m 256m --oom-kill-disable redis:7"\n"$RUN" || true'),
+    ]),
   ],
 };

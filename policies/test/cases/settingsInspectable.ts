@@ -54,5 +54,15 @@ export const settingsInspectableCases: RuleCases = {
       [localCommand("r", "docker run $DOCKER_OPTS nginx")],
       /\$DOCKER_OPTS are options from the shell environment/,
     ),
+    fail(
+      "a program named by the host's environment",
+      [remoteCommand("r", `"$CONTAINER_CLI" run -d -m 1g nginx`)],
+      /create: `"\$CONTAINER_CLI" run -d -m 1g nginx` runs \$CONTAINER_CLI, a program named by the shell environment at run time/,
+    ),
+    fail(
+      "a whole script from the host's environment handed to sh -c",
+      [remoteCommand("r", `sh -c "$DEPLOY_SCRIPT"`)],
+      /runs \$DEPLOY_SCRIPT, a program named by the shell environment/,
+    ),
   ],
 };
