@@ -1,0 +1,29 @@
+// The doctor's findings shown: a table for people, JSON for machines.
+import { textTable } from "../../infra/plan/textTable";
+import type { Finding } from "./types";
+
+const MARK: Readonly<Record<Finding["severity"], string>> = { ok: "ok", warning: "WARN", failure: "FAIL" };
+
+export interface Report {
+  readonly stack: string;
+  readonly target: string;
+  readonly exitCode: 0 | 1 | 2;
+  readonly findings: readonly Finding[];
+}
+
+/** One row per finding, in the order found: the stack, the host, Redis, each container, each queue. */
+export function renderTable(report: Report): string {
+  const rows = report.findings.map((f) => [MARK[f.severity], f.subject, f.check, f.measured, f.expected, f.action]);
+  const counts = (["failure", "warning", "ok"] as const).map(
+    (s) => `${report.findings.filter((f) => f.severity === s).length} ${s === "ok" ? "ok" : `${s}s`}`,
+  );
+  return [
+    `queuekit doctor — stack ${report.stack} on ${report.target}`,
+    "",
+    textTable(["", "thing", "check", "measured", "expected", "what to do"], rows, ["l", "l", "l", "l", "l", "l"]),
+    "",
+    `${counts.join(", ")} — exit ${report.exitCode}`,
+  ].join("\n");
+}
+
+export const renderJson = (report: Report): string => JSON.stringify(report, null, 2);
