@@ -14,9 +14,8 @@ export interface Report {
 /** One row per finding, in the order found: the stack, the host, Redis, each container, each queue. */
 export function renderTable(report: Report): string {
   const rows = report.findings.map((f) => [MARK[f.severity], f.subject, f.check, f.measured, f.expected, f.action]);
-  const counts = (["failure", "warning", "ok"] as const).map(
-    (s) => `${report.findings.filter((f) => f.severity === s).length} ${s === "ok" ? "ok" : `${s}s`}`,
-  );
+  const n = (severity: Finding["severity"]) => report.findings.filter((f) => f.severity === severity).length;
+  const counts = [`${n("failure")} failed`, `${n("warning")} warned`, `${n("ok")} ok`];
   return [
     `queuekit doctor — stack ${report.stack} on ${report.target}`,
     "",
