@@ -1,0 +1,164 @@
+// `npm run doctor` on a throw-away stack through the real Pulumi CLI and dockerd: clean on a fresh stack, then it
+// names each fault injected (a stopped worker, a queue past its limit, maxmemory changed by hand) and is clean again
+// once it is undone. No fault touches a kernel setting. Bad input (unknown stack, a stack not deployed) exits 2.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Report } from "../../scripts/doctor/report";
+import { demoPoolStack, docker, inspect, leftovers, repo, TestStack, testStackName } from "./harness";
+
+const PORT = 26447;
+const QUEUE_WARN = 10;
+
+interface Doctor {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function doctor(stack: string, env: NodeJS.ProcessEnv, ...args: string[]): Doctor {
+  const r = spawnSync("node", [path.join(repo, "dist/scripts/doctor/main.js"), "--stack", stack, ...args], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** The table's rows that are not ok: "FAIL  <thing>  <check>  …". */
+const problemRows = (table: string): string[] => table.split("\n").filter((l) => /^(WARN|FAIL) /.test(l));
+
+/** redis-cli inside the stack's Redis, the password read there (never in an argv); commands on stdin. */
+function redis(container: string, commands: string): string {
+  const cli = `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' /usr/local/etc/redis/redis.conf)" exec redis-cli -p ${PORT}`;
+  const r = spawnSync("docker", ["exec", "-i", container, "sh", "-c", cli], { input: commands, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+/** Until Docker's healthcheck says healthy (the worker's first check runs 30 s after it starts). */
+function waitHealthy(container: string, seconds = 120): void {
+  for (let i = 0; i < seconds; i++) {
+    const c = inspect<{ State: { Health?: { Status: string } } }>(container);
+    if (c.State.Health?.Status === "healthy") return;
+    spawnSync("sleep", ["1"]);
+  }
+  assert.fail(`${container} not healthy after ${seconds} s`);
+}
+
+describe("npm run doctor, end to end", () => {
+  let stack: TestStack;
+  let redisName: string;
+  let worker: string;
+
+  before(() => {
+    stack = demoPoolStack(testStackName("doctor"), PORT);
+    const up = stack.pulumi("up --yes --skip-preview");
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    const out = JSON.parse(stack.pulumi("stack output --json").stdout) as {
+      redisContainer: string;
+      workerContainers: string[];
+    };
+    redisName = out.redisContainer;
+    worker = out.workerContainers[0];
+    waitHealthy(redisName);
+    waitHealthy(worker);
+  });
+  after(() => {
+    const name = stack?.name;
+    stack?.dispose();
+    if (name) assert.deepEqual(leftovers(name), [], "dispose leaves nothing behind");
+  });
+
+  it("a fresh stack: exit 0, every row ok, one row per container and queue", () => {
+    const r = doctor(stack.name, stack.env);
+    console.log(r.stdout);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(problemRows(r.stdout), []);
+    for (const thing of [
+      "vm.overcommit_memory",
+      "transparent_hugepage/enabled",
+      "net.core.somaxconn",
+      redisName,
+      worker,
+    ])
+      assert.match(r.stdout, new RegExp(`^ok  ${thing.replace(/[./]/g, "\\$&")}\\s`, "m"));
+    assert.match(r.stdout, /^ok {2}celery\s+depth\s+0\s/m);
+    assert.match(r.stdout, /0 failed, 0 warned, \d+ ok — exit 0$/m);
+
+    const json = JSON.parse(doctor(stack.name, stack.env, "--json").stdout) as Report;
+    assert.equal(json.exitCode, 0);
+    assert.ok(json.findings.every((f) => f.severity === "ok"));
+    assert.ok(json.findings.some((f) => f.subject === redisName && f.check === "aof_last_write_status"));
+  });
+
+  it("a stopped worker: exit 2, the worker named; a queue filled meanwhile past --queue-warn: its depth named", () => {
+    docker(`stop ${worker}`);
+    try {
+      const stopped = doctor(stack.name, stack.env);
+      console.log(stopped.stdout);
+      assert.equal(stopped.code, 2, stopped.stdout + stopped.stderr);
+      assert.deepEqual(
+        problemRows(stopped.stdout).map((l) => l.split(/\s+/).slice(0, 4).join(" ")),
+        [`FAIL ${worker} state exited`],
+      );
+      // Nothing consumes while the worker is down: the messages stay (they are never run: DEL before it starts).
+      redis(redisName, `${Array.from({ length: 20 }, (_, i) => `LPUSH celery not-a-task-${i}`).join("\n")}\n`);
+      const full = JSON.parse(
+        doctor(stack.name, stack.env, "--json", "--queue-warn", String(QUEUE_WARN)).stdout,
+      ) as Report;
+      assert.equal(full.exitCode, 2);
+      const queue = full.findings.find((f) => f.area === "queue" && f.subject === "celery");
+      assert.deepEqual(queue && [queue.severity, queue.measured, queue.expected], [
+        "warning",
+        "20",
+        `≤ ${QUEUE_WARN} (--queue-warn)`,
+      ]);
+    } finally {
+      redis(redisName, "DEL celery\n");
+      docker(`start ${worker}`);
+    }
+    waitHealthy(worker);
+    const back = doctor(stack.name, stack.env);
+    assert.equal(back.code, 0, back.stdout + back.stderr);
+  });
+
+  it("maxmemory changed by hand: exit 1, the planned value named; clean once it is put back", () => {
+    const planned = redis(redisName, "CONFIG GET maxmemory\n").split("\n")[1];
+    redis(redisName, "CONFIG SET maxmemory 100mb\n");
+    try {
+      const r = doctor(stack.name, stack.env);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const rows = problemRows(r.stdout);
+      assert.equal(rows.length, 1, rows.join("\n"));
+      assert.match(
+        rows[0],
+        new RegExp(`^WARN  ${redisName}\\s+maxmemory\\s+100 MiB\\s+204 MiB \\(planned\\)\\s+changed by hand`),
+      );
+    } finally {
+      redis(redisName, `CONFIG SET maxmemory ${planned}\n`);
+    }
+    assert.equal(doctor(stack.name, stack.env).code, 0);
+  });
+
+  it("bad input exits 2 naming the thing and the fix: an unknown stack, a stack not deployed", () => {
+    const unknown = doctor("no-such-stack", stack.env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown stack "no-such-stack": no .*Pulumi\.no-such-stack\.yaml — give --stack/);
+    const empty = new TestStack(testStackName("doctor0"), "Pulumi.local.yaml");
+    try {
+      const r = doctor(empty.name, empty.env);
+      assert.equal(r.code, 2);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `stack "${empty.name}" has no queuekit outputs: it is not deployed — QUEUEKIT_STACK=${empty.name} npm run up`,
+        ),
+      );
+    } finally {
+      empty.dispose();
+    }
+  });
+});
