@@ -2,20 +2,8 @@ import { OVERCOMMIT } from "../lib/model/deliveredFiles";
 import { describeHost } from "../lib/model/dockerHosts";
 import { persistence } from "../lib/model/redisServers";
 import { stackRule } from "../lib/ruleKit/rule";
-import { stackView } from "../lib/model/stackView";
+import { preparedBy, prepares, stackView } from "../lib/model/stackView";
 import { isUnknown } from "../lib/parse/propertyValues";
-import type { HostView } from "../lib/model/stackView";
-
-/** Whether the stack manages this host itself: a VpsHost for it, or any host setting it makes there. */
-const prepares = (host: HostView): boolean => host.vps.length > 0 || host.settings.length > 0;
-
-const preparedBy = (host: HostView): string =>
-  [
-    ...host.vps.map(({ resource }) => `VpsHost ${resource}`),
-    ...host.settings.map(({ item, resource }) => `${resource}: ${item.key} via ${item.via}`),
-  ]
-    .slice(0, 3)
-    .join("; ");
 
 export const hostOvercommitForRedis = stackRule<{ hostsConfiguredElsewhere: string[] }>(
   {
@@ -63,9 +51,10 @@ export const hostOvercommitForRedis = stackRule<{ hostsConfiguredElsewhere: stri
           first.urn,
         );
       } else if (good.length === 0) {
-        ctx.advisory(
+        ctx.notRead(
           `${describeHost(host.key)} runs Redis with persistence (${who}); this stack does not prepare that host (no VpsHost, no sysctl or other host setting there), so vm.overcommit_memory on it was not read. Make sure it is 1 there, and list "${host.key}" in hostsConfiguredElsewhere.`,
           first.urn,
+          "advisory",
         );
       }
     }

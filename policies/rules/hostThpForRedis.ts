@@ -1,7 +1,7 @@
 import { THP } from "../lib/model/deliveredFiles";
 import { describeHost } from "../lib/model/dockerHosts";
 import { stackRule } from "../lib/ruleKit/rule";
-import { stackView } from "../lib/model/stackView";
+import { preparedBy, prepares, stackView } from "../lib/model/stackView";
 
 export const hostThpForRedis = stackRule<{ allowedModes: string[]; hostsConfiguredElsewhere: string[] }>(
   {
@@ -41,10 +41,16 @@ export const hostThpForRedis = stackRule<{ allowedModes: string[]; hostsConfigur
           `${describeHost(host.key)} runs Redis but ${item.via} sets transparent huge pages to ${mode(item.value)}.`,
           urn,
         );
-      if (settings.length === 0)
+      if (settings.length === 0 && prepares(host))
         ctx.violation(
-          `${describeHost(host.key)} runs Redis and nothing in the stack turns transparent huge pages off there.`,
+          `${describeHost(host.key)} runs Redis and this stack prepares that host (${preparedBy(host)}) but nothing in it turns transparent huge pages off there.`,
           host.redis[0]!.urn,
+        );
+      else if (settings.length === 0)
+        ctx.notRead(
+          `${describeHost(host.key)} runs Redis; this stack does not prepare that host (no VpsHost, no sysctl or other host setting there), so its transparent huge pages mode was not read. Make sure it is never or madvise there, and list "${host.key}" in hostsConfiguredElsewhere.`,
+          host.redis[0]!.urn,
+          "advisory",
         );
     }
   },

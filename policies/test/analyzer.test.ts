@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { AnalyzerClient } from "./analyzerClient";
 import { allCases } from "./cases";
 import { assertFindings } from "./expect";
-import { container, redisContainer, secret, unknown, vpsHost } from "./fixtures";
+import { container, redisContainer, remoteCommand, secret, unknown, vpsHost } from "./fixtures";
 
 let analyzer: AnalyzerClient;
 before(async () => {
@@ -110,6 +110,33 @@ describe("the pack as the engine sees it", () => {
       JSON.stringify(findings),
     );
     assert.ok(!findings.some((d) => d.policy === "host-overcommit-for-redis"));
+  });
+
+  it("QUEUEKIT_POLICY_STRICT=1 in the pack's environment: what it cannot read is mandatory, in every rule", async () => {
+    process.env["QUEUEKIT_POLICY_STRICT"] = "1";
+    const strict = await AnalyzerClient.start().finally(() => delete process.env["QUEUEKIT_POLICY_STRICT"]);
+    try {
+      const infos = await strict.info();
+      assert.ok(infos.every((p) => (p.configSchema["strict"] as { default?: unknown }).default === true));
+      const findings = await strict.preview([remoteCommand("deploy", "bash /srv/deploy.sh"), redisContainer("redis")]);
+      const levels = (policy: string) => findings.filter((d) => d.policy === policy).map((d) => d.level);
+      assert.deepEqual(levels("settings-inspectable"), ["mandatory"]);
+      assert.deepEqual(levels("host-overcommit-for-redis"), ["mandatory"]);
+      assert.deepEqual(levels("host-thp-for-redis"), ["mandatory"]);
+      // The same preview without the switch: all advisory.
+      await analyzer.configure({});
+      const relaxed = await analyzer.preview([remoteCommand("deploy", "bash /srv/deploy.sh"), redisContainer("redis")]);
+      assert.deepEqual(
+        relaxed.map((d) => [d.policy, d.level]),
+        [
+          ["settings-inspectable", "advisory"],
+          ["host-overcommit-for-redis", "advisory"],
+          ["host-thp-for-redis", "advisory"],
+        ],
+      );
+    } finally {
+      strict.stop();
+    }
   });
 
   it("a whole safe preview (Analyze of each resource, then AnalyzeStack) has no findings", async () => {

@@ -24,9 +24,27 @@ it("applies the schema's defaults when the engine sends no config", async () => 
   await runDirect(rule, [container("c")]);
   await runDirect(rule, [container("c")], { limit: 9 });
   assert.deepEqual(seen, [
-    { limit: 7, onUnknown: "fail" },
-    { limit: 9, onUnknown: "fail" },
+    { limit: 7, onUnknown: "fail", strict: false },
+    { limit: 9, onUnknown: "fail", strict: false },
   ]);
+});
+
+it("QUEUEKIT_POLICY_STRICT=1 makes strict the default of every rule; a rule's own config still wins", async () => {
+  const seen: unknown[] = [];
+  const rule = resourceRule<{ limit: number }>(
+    info,
+    ["docker:index/container:Container"],
+    (_r, ctx) => void seen.push(ctx.config.strict),
+  );
+  process.env["QUEUEKIT_POLICY_STRICT"] = "1";
+  try {
+    await runDirect(rule, [container("c")]);
+    await runDirect(rule, [container("c")], { strict: false });
+  } finally {
+    delete process.env["QUEUEKIT_POLICY_STRICT"];
+  }
+  await runDirect(rule, [container("c")]);
+  assert.deepEqual(seen, [true, false, false]);
 });
 
 it("reports a check that throws as a violation at the rule's level", async () => {

@@ -1,6 +1,6 @@
 // command:local|remote:Command: docker run/create/update in create/update/delete, files the scripts write,
 // sysctl calls; scripts read as shell words, `sh -c` scripts included.
-import { basename, readScript, type Invocation } from "../parse/commandLine";
+import { basename, readScript, unreadScript, type Invocation } from "../parse/commandLine";
 import { shortPort } from "../parse/composeFile";
 import { composeFilesOf, lastFlag, parseDockerCommand, type DockerInvocation } from "../parse/dockerCli";
 import { filesWritten, settingsFromInvocations } from "../model/deliveredFiles";
@@ -81,6 +81,8 @@ export async function fromCommand(p: unknown, host: Val<string>, local: boolean)
         );
         continue;
       }
+      const unread = unreadScript(inv);
+      if (unread) ex.opaque.push(new Unknown(`${key}: \`${shorten(inv.command.text)}\``, unread));
       const docker = parseDockerCommand(inv.argv);
       if (!docker) continue;
       const where = `${key}: \`${shorten(inv.command.text)}\`${inv.command.line > 1 ? ` (line ${inv.command.line})` : ""}`;

@@ -73,3 +73,15 @@ export async function stackView(resources: readonly ResourceView[]): Promise<Sta
   }
   return { hosts, unplaced };
 }
+
+/** Whether the stack manages this host itself: a VpsHost for it, or any host setting it makes there. */
+export const prepares = (host: HostView): boolean => host.vps.length > 0 || host.settings.length > 0;
+
+/** What prepares the host, for messages (the first three). */
+export const preparedBy = (host: HostView): string =>
+  [
+    ...host.vps.map(({ resource }) => `VpsHost ${resource}`),
+    ...host.settings.map(({ item, resource }) => `${resource}: ${item.key} via ${item.via}`),
+  ]
+    .slice(0, 3)
+    .join("; ");

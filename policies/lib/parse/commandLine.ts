@@ -193,3 +193,34 @@ function stdinScript(command: SimpleCommand): string | undefined {
   if (prog === "cat" && argv.length === 1) return stdinScript(from);
   return undefined;
 }
+
+const SSH_VALUED = new Set("-B -b -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -R -S -W -w".split(" "));
+
+/**
+ * What an invocation runs that the pack does not read, in words for the report: a script file handed to a
+ * shell (`bash deploy.sh`, `. ./env.sh`) or a command run on another host over ssh. undefined otherwise.
+ */
+export function unreadScript(inv: Invocation): string | undefined {
+  const prog = basename(inv.argv[0]!.text);
+  const args = inv.argv.slice(1);
+  if (prog === "." || prog === "source")
+    return args[0] ? `reads the script file ${args[0].text}, which the pack does not read` : undefined;
+  if (SHELLS.has(prog) && prog !== "busybox") {
+    for (let k = 0; k < args.length; k++) {
+      const t = args[k]!.text;
+      if (t === "-o" || t === "+o") k++;
+      else if (t === "--" || t === "-" || /^-[A-Za-z]*s/.test(t)) return undefined;
+      else if (!/^[-+][A-Za-z]+$/.test(t))
+        return `runs the script file ${t}, which the pack does not read (settings in it are not checked)`;
+    }
+    return undefined;
+  }
+  if (prog === "ssh") {
+    let k = 0;
+    while (k < args.length && args[k]!.text.startsWith("-")) k += SSH_VALUED.has(args[k]!.text) ? 2 : 1;
+    const host = args[k];
+    if (host && args.length > k + 1)
+      return `runs a command on ${host.text} over ssh, which the pack does not read (settings in it are not checked)`;
+  }
+  return undefined;
+}

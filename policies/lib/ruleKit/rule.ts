@@ -27,7 +27,7 @@ export interface RuleInfo {
   /** Stable kebab-case name: the pack's public interface (CI configs and `--policy-pack-config` use it). */
   readonly name: string;
   readonly description: string;
-  /** Rule settings; every property has a `default`. `onUnknown` is added to every rule. */
+  /** Rule settings; every property has a `default`. `onUnknown` and `strict` are added to every rule. */
   readonly config: Readonly<Record<string, JsonSchema & { default: unknown }>>;
   /** mandatory: loses data or takes the host down; advisory: hygiene. */
   readonly enforcementLevel: "mandatory" | "advisory";
@@ -45,13 +45,23 @@ export interface RuleInfo {
  */
 export type OnUnknown = "fail" | "warn" | "ignore";
 
+/** The settings the rule kit adds to every rule. */
+export interface CommonConfig {
+  readonly onUnknown: OnUnknown;
+  /** What the pack cannot read is reported as mandatory (CI); `onUnknown: ignore` still drops it. */
+  readonly strict: boolean;
+}
+
 export interface Context<C> {
-  readonly config: C & { readonly onUnknown: OnUnknown };
+  readonly config: C & CommonConfig;
   /** Report a violation (on the resource being checked, or on `urn` in a stack rule). */
   violation(message: string, urn?: string): void;
-  /** Report a finding at advisory level whatever the rule's level (something to check that the pack cannot decide). */
-  advisory(message: string, urn?: string): void;
-  /** Report that `value` — which decides this rule — is not visible; what happens follows `onUnknown`. */
+  /**
+   * Report something the pack could not read, which the message names exactly: at `level` ("rule": the rule's
+   * own level; "advisory" whatever it is), or mandatory under `strict`.
+   */
+  notRead(message: string, urn?: string, level?: "rule" | "advisory"): void;
+  /** Report that `value` — which decides this rule — is not visible; what happens follows `onUnknown` and `strict`. */
   unknown(value: Unknown, message: string, urn?: string): void;
 }
 
@@ -63,36 +73,46 @@ const ON_UNKNOWN: JsonSchema & { default: OnUnknown } = {
     "When a value that decides this rule is unknown during preview or not readable: fail (report at this rule's level), warn (advisory), ignore.",
 };
 
+/** `strict`'s default: false, or true for every rule when the pack runs with QUEUEKIT_POLICY_STRICT=1 (CI). */
+const strictByDefault = (): boolean => process.env["QUEUEKIT_POLICY_STRICT"] === "1";
+
+const STRICT = (): JsonSchema & { default: boolean } => ({
+  type: "boolean",
+  default: strictByDefault(),
+  description:
+    "Report what the pack cannot read (unknown values, unreadable sources, hosts prepared outside the stack) as mandatory: for CI. Default true when the pack runs with QUEUEKIT_POLICY_STRICT=1.",
+});
+
 const CIS_FRAMEWORK = { name: "CIS Docker Benchmark", version: "1.6.0" } as const;
 
-function configOf<C>(info: RuleInfo, given: object): C & { onUnknown: OnUnknown } {
-  const defaults: Record<string, unknown> = { onUnknown: ON_UNKNOWN.default };
+function configOf<C>(info: RuleInfo, given: object): C & CommonConfig {
+  const defaults: Record<string, unknown> = { onUnknown: ON_UNKNOWN.default, strict: strictByDefault() };
   for (const [k, schema] of Object.entries(info.config)) defaults[k] = schema.default;
-  return { ...defaults, ...given } as C & { onUnknown: OnUnknown };
+  return { ...defaults, ...given } as C & CommonConfig;
 }
 
 /** @pulumi/policy's server (1.21) accepts an object and uses its enforcementLevel; the type only declares strings. */
-type LevelledReport = (v: { message: string; urn?: string; enforcementLevel: "advisory" }) => void;
+type LevelledReport = (v: { message: string; urn?: string; enforcementLevel: "advisory" | "mandatory" }) => void;
 
 function context<C>(info: RuleInfo, given: object, report: ReportViolation): Context<C> {
   const config = configOf<C>(info, given);
-  const advisory = (message: string, urn?: string): void =>
-    (report as unknown as LevelledReport)({
-      message: `${info.description}\n${message}`,
-      urn,
-      enforcementLevel: "advisory",
-    });
+  const at = (level: "advisory" | "mandatory", message: string, urn?: string): void =>
+    (report as unknown as LevelledReport)({ message: `${info.description}\n${message}`, urn, enforcementLevel: level });
+  const notRead = (message: string, urn?: string, level: "rule" | "advisory" = "rule"): void => {
+    if (config.strict) at("mandatory", `${message} (strict: what the pack cannot read is refused)`, urn);
+    else if (level === "advisory") at("advisory", message, urn);
+    else report(message, urn);
+  };
   return {
     config,
     violation: (message, urn) => report(message, urn),
-    advisory,
+    notRead,
     unknown: (value, message, urn) => {
       if (config.onUnknown === "ignore") return;
       const text = value.preview
         ? `${message}: ${value.toString()}. The pack cannot prove this rule holds now; \`pulumi up\` checks it again once the value is known. Make the value known at preview, or set onUnknown for ${info.name}.`
         : `${message}: ${value.toString()}. The pack cannot prove this rule holds (set onUnknown for ${info.name} to accept this).`;
-      if (config.onUnknown === "warn") advisory(text, urn);
-      else report(text, urn);
+      notRead(text, urn, config.onUnknown === "warn" ? "advisory" : "rule");
     },
   };
 }
@@ -111,7 +131,7 @@ function metadata(info: RuleInfo) {
 }
 
 function schemaOf(info: RuleInfo): PolicyConfigSchema {
-  return { properties: { ...info.config, onUnknown: ON_UNKNOWN } };
+  return { properties: { ...info.config, onUnknown: ON_UNKNOWN, strict: STRICT() } };
 }
 
 /** What every policy object of a rule starts with: its name, description, config schema and enforcement level. */

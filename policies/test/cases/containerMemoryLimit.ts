@@ -153,5 +153,11 @@ export const containerMemoryLimitCases: RuleCases = {
       [localCommand("r", "sudo bash <<EOF\ndocker run -d -m $UNSET_LIMIT nginx\nEOF")],
       /--memory \$UNSET_LIMIT comes from the shell environment/,
     ),
+    fail(
+      "strict overrides onUnknown warn: an unknown limit is mandatory",
+      [container("c", { memory: unknown() })],
+      /memory is not known until.*\(strict: what the pack cannot read is refused\)/,
+      { config: { onUnknown: "warn", strict: true }, level: "mandatory" },
+    ),
   ],
 };

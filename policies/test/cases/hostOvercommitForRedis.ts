@@ -91,5 +91,11 @@ export const hostOvercommitForRedisCases: RuleCases = {
       [localCommand("sysctl", "sysctl vm.overcommit_memory=2"), redisContainer("redis")],
       /sets vm\.overcommit_memory = 2/,
     ),
+    fail(
+      "strict: a host the stack does not prepare is mandatory",
+      [redisContainer("redis")],
+      /this stack does not prepare that host .*\(strict: what the pack cannot read is refused\)/,
+      { config: { strict: true }, level: "mandatory" },
+    ),
   ],
 };

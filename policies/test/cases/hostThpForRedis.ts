@@ -22,9 +22,20 @@ export const hostThpForRedisCases: RuleCases = {
       ),
     ]),
     fail(
-      "nothing turns it off",
+      "a host the stack does not prepare: says the mode was not read",
       [redisContainer("redis")],
-      /the local host runs Redis and nothing in the stack turns transparent huge pages off/,
+      /the local host runs Redis; this stack does not prepare that host .* so its transparent huge pages mode was not read/,
+    ),
+    fail(
+      "a host the stack prepares without turning THP off",
+      [localCommand("tune", "sysctl -w vm.overcommit_memory=1"), redisContainer("redis")],
+      /the local host runs Redis and this stack prepares that host \(tune: vm\.overcommit_memory via .*\) but nothing in it turns transparent huge pages off/,
+    ),
+    fail(
+      "strict: the unread mode is mandatory",
+      [redisContainer("redis")],
+      /transparent huge pages mode was not read.*\(strict: what the pack cannot read is refused\)/,
+      { config: { strict: true }, level: "mandatory" },
     ),
     fail(
       "the VpsHost leaves it at always",

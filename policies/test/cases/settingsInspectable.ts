@@ -64,5 +64,27 @@ export const settingsInspectableCases: RuleCases = {
       [remoteCommand("r", `sh -c "$DEPLOY_SCRIPT"`)],
       /runs \$DEPLOY_SCRIPT, a program named by the shell environment/,
     ),
+    fail(
+      "a script file handed to bash: advisory, naming the file",
+      [remoteCommand("r", "cd /opt/app && sudo bash ./deploy.sh --prod")],
+      /create: `sudo bash \.\/deploy\.sh --prod` runs the script file \.\/deploy\.sh, which the pack does not read/,
+    ),
+    fail(
+      "a command run over ssh on another host",
+      [localCommand("r", "ssh -p 2222 -i key deploy@10.1.2.3 'docker run -d nginx'")],
+      /runs a command on deploy@10\.1\.2\.3 over ssh, which the pack does not read/,
+    ),
+    fail(
+      "strict: what cannot be read is mandatory",
+      [remoteCommand("r", "bash /srv/setup.sh")],
+      /runs the script file \/srv\/setup\.sh.*\(strict: what the pack cannot read is refused\)/,
+      { config: { strict: true }, level: "mandatory" },
+    ),
+    fail(
+      "strict: a script that does not parse is mandatory",
+      [localCommand("r", 'docker run -d "nginx')],
+      /not fully read: create: line 1: unterminated double quote; what follows it is not checked/,
+      { config: { strict: true }, level: "mandatory" },
+    ),
   ],
 };
