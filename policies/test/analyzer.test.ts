@@ -6,7 +6,16 @@ import { after, before, describe, it } from "node:test";
 import { AnalyzerClient } from "./analyzerClient";
 import { allCases } from "./cases";
 import { assertFindings } from "./expect";
-import { container, redisContainer, remoteCommand, secret, unknown, vpsHost } from "./fixtures";
+import {
+  container,
+  copyToRemote,
+  redisContainer,
+  remoteCommand,
+  secret,
+  stringAsset,
+  unknown,
+  vpsHost,
+} from "./fixtures";
 
 let analyzer: AnalyzerClient;
 before(async () => {
@@ -137,6 +146,35 @@ describe("the pack as the engine sees it", () => {
     } finally {
       strict.stop();
     }
+  });
+
+  it("a safe VPS stack whose compose file and redis.conf are copied by two resources: no finding from any rule", async () => {
+    await analyzer.configure({});
+    const host = "198.51.100.20";
+    const compose = [
+      "services:",
+      "  redis:",
+      "    image: redis:7.2",
+      '    command: ["redis-server", "/etc/redis/redis.conf"]',
+      '    volumes: ["./redis.conf:/etc/redis/redis.conf:ro", "data:/data"]',
+      "    mem_limit: 256m",
+      "    memswap_limit: 256m",
+      '    ports: ["127.0.0.1:6379:6379"]',
+      "    restart: unless-stopped",
+      '    healthcheck: { test: ["CMD", "redis-cli", "ping"] }',
+      '    logging: { driver: local, options: { max-size: "10m" } }',
+      "volumes: { data: {} }",
+    ].join("\n");
+    const findings = await analyzer.preview([
+      vpsHost("vps", {
+        memoryBytes: 1024 * 2 ** 20,
+        connection: { kind: "ssh", host, port: 22, user: "root" },
+      }),
+      copyToRemote("compose", "/srv/q/compose.yml", stringAsset(compose), host),
+      copyToRemote("conf", "/srv/q/redis.conf", stringAsset("maxmemory 100mb\nrequirepass x\nappendonly yes\n"), host),
+      remoteCommand("up", "cd /srv/q && docker compose up -d --wait", host),
+    ]);
+    assert.deepEqual(findings, []);
   });
 
   it("a whole safe preview (Analyze of each resource, then AnalyzeStack) has no findings", async () => {
