@@ -338,7 +338,11 @@ export function redisFindings(expect: Expectations, redis: RedisFacts, now: numb
           fragWant,
           "redis-cli memory doctor; keep redis.activeDefrag on with a bundled jemalloc",
         )
-      : ok("mem_fragmentation_ratio", String(ratio), fragWant),
+      : ok(
+          "mem_fragmentation_ratio",
+          used < FRAGMENTATION_MIN_USED ? `${ratio} (not judged yet)` : String(ratio),
+          fragWant,
+        ),
   );
 
   const evicted = num("evicted_keys");

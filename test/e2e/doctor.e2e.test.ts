@@ -3,10 +3,18 @@
 // once it is undone. No fault touches a kernel setting. Bad input (unknown stack, a stack not deployed) exits 2.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { diagnose } from "../../scripts/doctor/checks";
+import { expectationsOf } from "../../scripts/doctor/expect";
+import { gatherFacts } from "../../scripts/doctor/gather";
+import { sshRunner } from "../../scripts/doctor/host";
 import type { Report } from "../../scripts/doctor/report";
+import { configAndPlan, sshKeyFile, stackOutputs } from "../../scripts/doctor/stack";
 import { demoPoolStack, docker, inspect, leftovers, repo, TestStack, testStackName } from "./harness";
+import { startSshd } from "./sshd";
 
 const PORT = 26447;
 const QUEUE_WARN = 10;
@@ -159,6 +167,56 @@ describe("npm run doctor, end to end", () => {
       );
     } finally {
       empty.dispose();
+    }
+  });
+
+  // The SSH path on this machine as the "VPS": a real sshd on 127.0.0.1, the key taken from the stack's
+  // sshPrivateKey secret as `npm run doctor` does for an ssh stack; every probe, docker and redis-cli call over ssh.
+  it("over ssh: the same checks pass through the ssh CLI with the stack's sshPrivateKey secret", async () => {
+    const sshd = await startSshd();
+    const knownHosts = mkdtempSync(path.join(tmpdir(), "qk-doctor-known-hosts-"));
+    const backend = process.env.PULUMI_BACKEND_URL;
+    process.env.PULUMI_BACKEND_URL = stack.env.PULUMI_BACKEND_URL;
+    try {
+      const set = stack.pulumi(`config set --secret queuekit:sshPrivateKey < ${sshd.privateKeyPath}`);
+      assert.equal(set.code, 0, set.stderr);
+      const key = sshKeyFile(stack.name);
+      assert.ok(key, "the secret is written to a key file");
+      try {
+        const { config, plan } = configAndPlan(stack.name);
+        const expect = expectationsOf(stack.name, config, plan, stackOutputs(stack.name));
+        const run = sshRunner(
+          {
+            kind: "ssh",
+            host: "127.0.0.1",
+            port: sshd.port,
+            user: "root",
+            sshOptions: [
+              "-o",
+              `UserKnownHostsFile=${path.join(knownHosts, "known_hosts")}`,
+              "-o",
+              "StrictHostKeyChecking=accept-new",
+              "-o",
+              "LogLevel=ERROR",
+            ],
+          },
+          key.file,
+        );
+        const findings = diagnose(expect, gatherFacts(run, expect));
+        assert.deepEqual(
+          findings.filter((f) => f.severity !== "ok"),
+          [],
+        );
+        assert.ok(findings.length >= 40, `every row: ${findings.length}`);
+      } finally {
+        key.remove();
+      }
+      assert.match(sshd.log(), /Accepted publickey for root/);
+    } finally {
+      if (backend === undefined) delete process.env.PULUMI_BACKEND_URL;
+      else process.env.PULUMI_BACKEND_URL = backend;
+      rmSync(knownHosts, { recursive: true, force: true });
+      await sshd.stop();
     }
   });
 });

@@ -7,8 +7,16 @@ import { planMemory } from "../../infra/plan/planner";
 import type { MemoryPlan } from "../../infra/plan/types";
 import { diagnose, exitCodeOf } from "../../scripts/doctor/checks";
 import { canonical, expectationsOf, queueLimitOf } from "../../scripts/doctor/expect";
-import { hostFactsOf, hostProbe, redisCliScript, redisLine } from "../../scripts/doctor/gather";
-import { sshArgs } from "../../scripts/doctor/host";
+import {
+  checkEngine,
+  EngineError,
+  gatherFacts,
+  hostFactsOf,
+  hostProbe,
+  redisCliScript,
+  redisLine,
+} from "../../scripts/doctor/gather";
+import { type Runner, sshArgs } from "../../scripts/doctor/host";
 import {
   errorCount,
   parseDockerSize,
@@ -496,5 +504,72 @@ describe("doctor report", () => {
     assert.match(table, /1 failed, 0 warned, \d+ ok — exit 2$/);
     assert.equal(table.split("\n").length, findings.length + 5);
     assert.deepEqual(JSON.parse(renderJson(report)), report);
+  });
+});
+
+describe("doctor gathering, through a scripted runner", () => {
+  const id = (name: string) => `id-${name}`;
+  const inspected = expect.containers
+    .filter((c) => c.name !== "qk-t-monitoring")
+    .map((c) => ({
+      Id: id(c.name),
+      Name: `/${c.name}`,
+      State: { Status: "running", OOMKilled: false, Health: { Status: "healthy" } },
+      RestartCount: c.role === "worker" ? 2 : 0,
+      HostConfig: { Memory: c.limitBytes, MemorySwap: c.memorySwapBytes },
+    }));
+  /** Answers like the host would: the monitoring container is missing; the worker was OOM-killed once. */
+  const runner: Runner = (script, input) => {
+    const answer = (stdout: string, code = 0) => ({ code, stdout, stderr: "" });
+    if (script.startsWith("docker version")) return answer("27.5.1\n");
+    if (script.startsWith("docker inspect")) return answer(JSON.stringify(inspected), 1);
+    if (script.startsWith("docker stats")) return answer(`${redisName}\t4MiB / 512MiB\n${worker0}\t95.5MiB / 669MiB\n`);
+    if (script.startsWith("docker logs"))
+      return answer("x Process 'ForkPoolWorker-1' pid:9 exited with 'signal 9 (SIGKILL)'\n");
+    if (script.startsWith("for id in")) return answer(`${id(redisName)} 0\n${id(worker0)} 1\n`);
+    if (script.startsWith("docker exec"))
+      return input?.startsWith('"INFO"')
+        ? answer(
+            Object.entries(healthyInfo)
+              .map(([k, v]) => `${k}:${v}\r`)
+              .join("\n"),
+          )
+        : answer("7\n");
+    return answer(
+      "overcommit=1\nswappiness=1\nsomaxconn=4096\nthp_enabled=[never]\nthp_defrag=[never]\nmemtotal_kib=1\ncgroup_limit=2147483648\n--- /proc/swaps\nFilename\n",
+    );
+  };
+
+  it("turns the commands' answers into facts, and the facts into the findings", () => {
+    const facts = gatherFacts(runner, expect);
+    assert.deepEqual(facts.redis.queueLengths, { celery: 7 });
+    const worker = facts.containers.find((c) => c.name === worker0)!;
+    assert.deepEqual(
+      [worker.usageBytes, worker.oomKills, worker.restartCount, worker.childDeaths, worker.recycles],
+      [Math.round(95.5 * MiB), 1, 2, 1, 0],
+    );
+    assert.deepEqual(
+      problems(diagnose(expect, facts)).map((f) => [f.severity, f.subject, f.check]),
+      [
+        ["warning", worker0, "OOM kills"],
+        ["warning", worker0, "restarts"],
+        ["warning", worker0, "children killed (logs)"],
+        ["failure", "qk-t-monitoring", "exists"],
+      ],
+    );
+  });
+
+  it("stops with the engine named when no Docker engine answers", () => {
+    const none: Runner = () => ({
+      code: 1,
+      stdout: "",
+      stderr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock.\n",
+    });
+    assert.throws(
+      () => checkEngine(none, "localhost"),
+      (e: unknown) =>
+        e instanceof EngineError &&
+        /no Docker engine answers on localhost: Cannot connect .* — start it/.test(e.message),
+    );
   });
 });
