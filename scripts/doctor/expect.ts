@@ -1,5 +1,6 @@
 // What a deployed stack should look like: from its config and plan (as `npm run plan` computes them) and its outputs.
 import type { QueuekitConfig } from "../../infra/config/types";
+import { containersOf } from "../../infra/plan/containers";
 import type { MemoryPlan } from "../../infra/plan/types";
 import { hostPaths, targetLabel } from "../../infra/render/host/paths";
 import type { ExpectedContainer, Expectations, QueueLimit } from "./types";
@@ -40,16 +41,17 @@ export function expectationsOf(
       memorySwapBytes: plan.redis.memorySwap.bytes,
     },
     ...workers.map((name) => workerOf(stack, name, plan)),
-    ...(plan.monitoring
-      ? [
-          {
-            name: `qk-${stack}-monitoring`,
-            role: "monitoring" as const,
-            limitBytes: plan.monitoring.limit.bytes,
-            memorySwapBytes: plan.monitoring.memorySwap.bytes,
-          },
-        ]
-      : []),
+    // Each side component (the exporter, …) is named qk-<stack>-<its plan name>, as the components name them.
+    ...containersOf(plan)
+      .filter((c) => c.kind !== "redis" && c.kind !== "worker")
+      .map(
+        (c): ExpectedContainer => ({
+          name: `qk-${stack}-${c.name}`,
+          role: "side",
+          limitBytes: c.memory.limit.bytes,
+          memorySwapBytes: c.memory.memorySwap.bytes,
+        }),
+      ),
   ];
   const paths = hostPaths(stack);
   return {

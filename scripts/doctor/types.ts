@@ -18,7 +18,8 @@ export interface Finding {
 
 export interface ExpectedContainer {
   readonly name: string;
-  readonly role: "redis" | "worker" | "monitoring";
+  /** "side": a side component's container (the Redis exporter, …). */
+  readonly role: "redis" | "worker" | "side";
   readonly limitBytes: number;
   readonly memorySwapBytes: number;
   /** Workers only: the planned pool, and its recycle limit (prefork). */

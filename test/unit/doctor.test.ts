@@ -236,7 +236,7 @@ describe("doctor expectations", () => {
       [
         [redisName, "redis", plan.redis.limit.mib],
         ...plan.workers.map((w) => [`qk-t-worker-${w.name}-0`, "worker", w.limit.mib]),
-        ["qk-t-monitoring", "monitoring", 64],
+        ["qk-t-monitoring", "side", 64],
       ],
     );
     assert.deepEqual(expect.queues, ["celery"]);
