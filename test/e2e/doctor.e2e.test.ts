@@ -219,4 +219,33 @@ describe("npm run doctor, end to end", () => {
       await sshd.stop();
     }
   });
+
+  // Last: a cgroup's oom_kill counter and the retained logs keep the kill for the container's life.
+  it("a child OOM-killed at the worker's limit: exit 1, the kill and the killed child named on the worker", () => {
+    const out = JSON.parse(stack.pulumi("stack output --json --show-secrets").stdout) as {
+      redisUrl: string;
+      memoryPlan: { workers: { limit: { mib: number } }[] };
+    };
+    const broker = out.redisUrl.replace(/@redis:\d+\//, `@127.0.0.1:${PORT}/`);
+    const task = { name: "demo.alloc", args: [out.memoryPlan.workers[0].limit.mib + 64], kwargs: { hold_seconds: 1 } };
+    const sent = spawnSync("/usr/bin/python3", [path.join(repo, "test/e2e/celery_client.py")], {
+      input: JSON.stringify({ broker, calls: [task], timeout: 240 }),
+      encoding: "utf8",
+      timeout: 300_000,
+    });
+    assert.equal(sent.status, 0, sent.stderr);
+    const [result] = JSON.parse(sent.stdout) as { state: string; result: string }[];
+    assert.match(result.result, /DeliveredTooOften/, "the kit's bounded redelivery gave up on it");
+
+    const r = doctor(stack.name, stack.env);
+    console.log(r.stdout);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const rows = problemRows(r.stdout).map((l) =>
+      l
+        .split(/\s{2,}/)
+        .slice(0, 3)
+        .join(" | "),
+    );
+    assert.deepEqual(rows, [`WARN | ${worker} | OOM kills`, `WARN | ${worker} | children killed (logs)`]);
+  });
 });
