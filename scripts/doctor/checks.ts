@@ -59,6 +59,7 @@ export function diagnose(expect: Expectations, facts: Facts): Finding[] {
       containerFindings(
         c,
         facts.containers.find((f) => f.name === c.name),
+        expect.stack,
       ),
     ),
     ...queueFindings(expect, facts.redis),
@@ -453,7 +454,7 @@ function persistenceDrafts(expect: Expectations, info: Readonly<Record<string, s
   return drafts;
 }
 
-export function containerFindings(want: ExpectedContainer, got: ContainerFacts | undefined): Finding[] {
+export function containerFindings(want: ExpectedContainer, got: ContainerFacts | undefined, stack: string): Finding[] {
   const subject = about("container", want.name);
   if (!got || !got.exists)
     return [
@@ -463,7 +464,7 @@ export function containerFindings(want: ExpectedContainer, got: ContainerFacts |
           "exists",
           "missing",
           "created by the stack",
-          "npm run up creates it again (QUEUEKIT_STACK=<stack>)",
+          `QUEUEKIT_STACK=${stack} npm run up creates it again`,
         ),
       ),
     ];
@@ -500,7 +501,7 @@ export function containerFindings(want: ExpectedContainer, got: ContainerFacts |
             "memory limit",
             got.limitBytes ? text(got.limitBytes, got.memorySwapBytes) : "none",
             `${text(want.limitBytes, want.memorySwapBytes)} (planned)`,
-            "changed by hand: npm run refresh shows the drift, npm run up puts the plan back",
+            `changed by hand: QUEUEKIT_STACK=${stack} npm run refresh shows the drift, npm run up puts the plan back`,
           ),
     );
   }
