@@ -4,9 +4,8 @@
 // broker never hides a run. (A worker container killed mid-task: redelivery.e2e.test.ts.)
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { demoPoolStack, docker, inspect, repo, type TestStack, testStackName, waitForNode } from "./harness";
+import { demoPoolStack, docker, inspect, pythonJson, type TestStack, testStackName, waitForNode } from "./harness";
 
 const PORT = 26391;
 const LEDGER_PORT = 26392;
@@ -28,15 +27,7 @@ interface Waited {
   first_seen: Record<string, number>;
 }
 
-function python<T>(request: object): T {
-  const r = spawnSync("/usr/bin/python3", [path.join(repo, "test/e2e/redelivery_client.py")], {
-    input: JSON.stringify(request),
-    encoding: "utf8",
-    timeout: 600_000,
-  });
-  assert.equal(r.status, 0, `redelivery_client.py failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+const python = <T>(request: object): T => pythonJson<T>("redelivery_client.py", request, 600_000);
 const sleep = (s: number) => spawnSync("sleep", [String(s)]);
 type State = { State: { Running: boolean; Pid: number; Health?: { Status: string } }; RestartCount: number };
 

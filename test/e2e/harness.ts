@@ -53,6 +53,17 @@ export function testStackName(kind: string, dropIns = readdirSync("/etc/sysctl.d
   return name;
 }
 
+/** Run a test/e2e Python helper (the host's Celery) with a JSON request on stdin; its stdout is JSON. */
+export function pythonJson<T>(script: string, request: object, timeoutMs = 300_000): T {
+  const r = spawnSync("/usr/bin/python3", [path.join(repo, "test/e2e", script)], {
+    input: JSON.stringify(request),
+    encoding: "utf8",
+    timeout: timeoutMs,
+  });
+  if (r.status !== 0) throw new Error(`${script} exited ${r.status ?? r.signal}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
 export function docker(args: string): string {
   return ok(`docker ${args}`).stdout.trim();
 }

@@ -3,9 +3,8 @@
 // doubles bounded by what it held); a warm shutdown (docker stop) puts them back on the queue at once.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { demoPoolStack, docker, inspect, repo, TestStack, testStackName, waitForNode } from "./harness";
+import { demoPoolStack, docker, inspect, pythonJson, TestStack, testStackName, waitForNode } from "./harness";
 
 const PORT = 26382;
 const TIME_LIMIT_S = 5;
@@ -24,15 +23,7 @@ interface Waited {
   first_seen: Record<string, number>;
 }
 
-function python<T>(script: string, request: object): T {
-  const r = spawnSync("/usr/bin/python3", [path.join(repo, "test/e2e", script)], {
-    input: JSON.stringify(request),
-    encoding: "utf8",
-    timeout: 300_000,
-  });
-  assert.equal(r.status, 0, `${script} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+const python = <T>(script: string, request: object): T => pythonJson<T>(script, request);
 const sleep = (s: number) => spawnSync("sleep", [String(s)]);
 const running = (c: string) => inspect<{ State: { Running: boolean } }>(c).State.Running;
 

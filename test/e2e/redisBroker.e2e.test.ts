@@ -2,9 +2,8 @@
 // and what happens when the queue fills the planned maxmemory (noeviction, then volatile-lru).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { docker, inspect, ok, repo, TestStack, testStackName } from "./harness";
+import { docker, inspect, ok, pythonJson, TestStack, testStackName } from "./harness";
 
 const PORT = 26381;
 interface Outputs {
@@ -13,15 +12,7 @@ interface Outputs {
   memoryPlan: { redis: { limit: { bytes: number }; maxmemory: { bytes: number }; policy: string } };
 }
 
-function fill<T>(request: object): T {
-  const r = spawnSync("/usr/bin/python3", [path.join(repo, "test/e2e/redis_fill.py")], {
-    input: JSON.stringify(request),
-    encoding: "utf8",
-    timeout: 300_000,
-  });
-  assert.equal(r.status, 0, `redis_fill.py failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+const fill = <T>(request: object): T => pythonJson<T>("redis_fill.py", request);
 
 const redisCli = (args: string, auth = true) =>
   spawnSync("bash", ["-c", `redis-cli -p ${PORT} ${auth ? `--no-auth-warning -a "$QK_PW"` : ""} ${args}`], {
