@@ -2,7 +2,7 @@
 // bind-mounted into a container another resource starts is one file on one host: rules read them together.
 // Per-resource analysis (Analyze) sees one resource; what depends on another resource's file is left to the
 // same rule's stack phase (AnalyzeStack), which sees them all — see ruleKit/rule.ts.
-import { extract } from "../extract/extract";
+import { extract, fingerprint, READS_FILES } from "../extract/extract";
 import { composeContainers, refersTo } from "../extract/hostFiles";
 import { TYPES, type ResourceView } from "../extract/resource";
 import { vpsHost, vpsHostSummary } from "../extract/kitComponents";
@@ -10,6 +10,8 @@ import { classify } from "./deliveredFiles";
 import { redisInstances } from "./redisServers";
 import { emptyExtraction, type ComposeRef, type ContainerSpec, type Extraction, type HostFile } from "./extraction";
 import { isKnown, type Val } from "../parse/propertyValues";
+
+let lastStack: { key: string; stack: Promise<StackFiles> } | undefined;
 
 export class StackFiles {
   private constructor(
@@ -19,8 +21,22 @@ export class StackFiles {
     private readonly extractions: ReadonlyMap<string, Extraction>,
   ) {}
 
-  /** Every file, `docker compose -f` reference and bind-mount source of `resources`, by host. */
+  /**
+   * Every file, `docker compose -f` reference and bind-mount source of `resources`, by host. Each rule's stack
+   * phase asks for the same stack: it is indexed once per content.
+   */
   static async of(resources: readonly ResourceView[]): Promise<StackFiles> {
+    // Only commands, copies and VpsHosts put files on hosts or run compose files (a VpsHost counts with the
+    // summary it stands for: its outputs, or the inputs seen earlier in the run).
+    const keyed = resources
+      .filter((r) => READS_FILES.has(r.type) || r.type === TYPES.vpsHost)
+      .map((r) => (r.type === TYPES.vpsHost ? { ...r, props: vpsHostSummary(r.urn, r.props) } : r));
+    const key = (await Promise.all(keyed.map(fingerprint))).join(",");
+    if (lastStack?.key !== key) lastStack = { key, stack: StackFiles.index(keyed) };
+    return lastStack.stack;
+  }
+
+  private static async index(resources: readonly ResourceView[]): Promise<StackFiles> {
     const files = new Map<string, HostFile[]>();
     const refs = new Map<string, ComposeRef[]>();
     const mounts = new Map<string, string[]>();
@@ -34,7 +50,6 @@ export class StackFiles {
         for (const f of vpsHost(vpsHostSummary(r.urn, r.props)).files) add(files, f.host, f);
         continue;
       }
-      if (r.type === TYPES.redisBroker || r.type === TYPES.workerPool) continue;
       const ex = await extract(r);
       extractions.set(r.urn, ex);
       for (const f of ex.files) add(files, f.host, f);
@@ -68,15 +83,26 @@ export class StackFiles {
   async needsStackPhase(r: ResourceView): Promise<boolean> {
     const ex = this.extractions.get(r.urn);
     if (!ex) return false;
-    return (
-      this.composeByReference(ex).containers.length > 0 || redisInstances(ex).some((i) => i.acrossResources === true)
-    );
+    let needs = this.needs.get(ex);
+    if (needs === undefined) {
+      needs =
+        this.composeByReference(ex).containers.length > 0 || redisInstances(ex).some((i) => i.acrossResources === true);
+      this.needs.set(ex, needs);
+    }
+    return needs;
   }
+
+  private readonly needs = new WeakMap<Extraction, boolean>();
+  private readonly byReference = new WeakMap<Extraction, { containers: ContainerSpec[]; problems: string[] }>();
 
   /** Compose services of `ex`'s files that are compose files only because another resource runs them with -f. */
   composeByReference(ex: Extraction): { containers: ContainerSpec[]; problems: string[] } {
+    if (ex.files.length === 0 || this.refs.size === 0) return { containers: [], problems: [] };
+    const known = this.byReference.get(ex);
+    if (known) return known;
     const containers: ContainerSpec[] = [];
     const problems: string[] = [];
+    this.byReference.set(ex, { containers, problems });
     for (const f of ex.files) {
       if (typeof f.content !== "string") continue;
       if (classify(f.path, f.content) === "compose" || ex.composeRefs.some((r) => refersTo(r.path, f.path))) continue;
