@@ -198,13 +198,12 @@ const SSH_VALUED = new Set("-B -b -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -
 
 /**
  * What an invocation runs that the pack does not read, in words for the report: a script file handed to a
- * shell (`bash deploy.sh`, `. ./env.sh`) or a command run on another host over ssh. undefined otherwise.
+ * shell (`bash deploy.sh`) or a command run on another host over ssh. undefined otherwise. (A file read with
+ * `.`/`source` sets variables — `. /etc/os-release` — and what uses them is reported where it is used.)
  */
 export function unreadScript(inv: Invocation): string | undefined {
   const prog = basename(inv.argv[0]!.text);
   const args = inv.argv.slice(1);
-  if (prog === "." || prog === "source")
-    return args[0] ? `reads the script file ${args[0].text}, which the pack does not read` : undefined;
   if (SHELLS.has(prog) && prog !== "busybox") {
     for (let k = 0; k < args.length; k++) {
       const t = args[k]!.text;
