@@ -1,0 +1,104 @@
+package mapping
+
+import (
+	"sort"
+	"testing"
+
+	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfgen"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
+)
+
+// The tokens the @pulumi/docker 5.2.0 SDK registers for the bridged part (its Image class is a
+// build resource of its own and is not bridged).
+var sdkResources = []string{
+	"docker:index/buildxBuilder:BuildxBuilder", "docker:index/container:Container",
+	"docker:index/network:Network", "docker:index/plugin:Plugin",
+	"docker:index/registryImage:RegistryImage", "docker:index/remoteImage:RemoteImage",
+	"docker:index/secret:Secret", "docker:index/service:Service",
+	"docker:index/serviceConfig:ServiceConfig", "docker:index/tag:Tag", "docker:index/volume:Volume",
+}
+
+var sdkFunctions = []string{
+	"docker:index/getLogs:getLogs", "docker:index/getNetwork:getNetwork", "docker:index/getPlugin:getPlugin",
+	"docker:index/getRegistryImage:getRegistryImage",
+	"docker:index/getRegistryImageManifests:getRegistryImageManifests",
+	"docker:index/getRemoteImage:getRemoteImage",
+}
+
+func TestTokens(t *testing.T) {
+	var got []string
+	for _, class := range Resources {
+		got = append(got, ResourceToken(class))
+	}
+	sort.Strings(got)
+	if len(got) != len(sdkResources) {
+		t.Fatalf("resources: got %v, want %v", got, sdkResources)
+	}
+	for i := range got {
+		if got[i] != sdkResources[i] {
+			t.Errorf("resource token %d: got %s, want %s", i, got[i], sdkResources[i])
+		}
+	}
+	for _, fn := range DataSources {
+		tok := FunctionToken(fn)
+		if !contains(sdkFunctions, tok) {
+			t.Errorf("function %s is not one of the SDK's", tok)
+		}
+	}
+}
+
+// TestSchema generates the Pulumi schema in memory from the Terraform provider and checks it
+// against what the SDK sends: every token, and the property names the bridge would spell
+// differently without our overrides.
+func TestSchema(t *testing.T) {
+	spec, err := tfgen.GenerateSchema(Provider("5.2.0", nil), cmdutil.Diag())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range sdkResources {
+		if _, ok := spec.Resources[tok]; !ok {
+			t.Errorf("schema lacks resource %s", tok)
+		}
+	}
+	for _, tok := range sdkFunctions {
+		if _, ok := spec.Functions[tok]; !ok {
+			t.Errorf("schema lacks function %s", tok)
+		}
+	}
+	c := spec.Resources["docker:index/container:Container"]
+	for _, p := range []string{"command", "networksAdvanced", "envs", "entrypoints", "memory", "memorySwap",
+		"healthcheck", "uploads", "volumes", "ports", "restart", "destroyGraceSeconds", "mustRun"} {
+		if _, ok := c.InputProperties[p]; !ok {
+			t.Errorf("Container has no input %q", p)
+		}
+	}
+	for _, p := range []string{"commands", "networksAdvanceds"} {
+		if _, ok := c.InputProperties[p]; ok {
+			t.Errorf("Container has input %q, which the SDK never sends", p)
+		}
+	}
+	if hc := c.InputProperties["healthcheck"]; hc.Ref == "" {
+		t.Errorf("Container.healthcheck should be one object (MaxItems 1), got %+v", hc.TypeSpec)
+	}
+	svc := spec.Resources["docker:index/service:Service"]
+	if _, ok := svc.InputProperties["taskSpec"]; !ok {
+		t.Errorf("Service has no input taskSpec")
+	}
+	for _, p := range []string{"registryAuth", "host", "sshOpts", "context", "disableDockerDaemonCheck"} {
+		if _, ok := spec.Config.Variables[p]; !ok {
+			t.Errorf("config has no variable %q", p)
+		}
+	}
+	if _, ok := spec.Provider.InputProperties["registryAuths"]; ok {
+		t.Errorf("provider input registryAuths should be spelled registryAuth")
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
