@@ -34,7 +34,7 @@ export const redisMaxmemoryWithinContainer = resourceRule<{
     enforcementLevel: "mandatory",
     severity: "high",
     remediation:
-      "Lower maxmemory to the ratio (the kit's planner uses 0.7 with persistence, 0.8 without) or raise the container limit. maxmemory counts only the dataset: the fork of an RDB save or AOF rewrite, client output buffers and fragmentation come on top, and the container is OOM-killed when they do not fit.",
+      "Lower maxmemory to the ratio or raise the container limit (the kit's planner gives maxmemory 0.4 of the limit, with or without persistence: on its fill test, evictions that turn result memory into queue memory doubled Redis' RSS). maxmemory counts only the dataset: the fork of an RDB save or AOF rewrite, client output buffers and fragmentation come on top, and the container is OOM-killed when they do not fit.",
   },
   REDIS_TYPES,
   async (r, ctx) => {
