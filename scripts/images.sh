@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build the local images from Debian packages (no registry needed): debootstrap a rootfs once,
 # `docker import` it as the Redis, Celery and Redis-exporter images, then build the demo app on top.
+# A recipe that lists its own PACKAGES (Prometheus) gets a rootfs of its own: minbase + those packages.
 # Each image carries a label with the hash of its recipe and is rebuilt only when that changes.
+# `scripts/images.sh prometheus` builds only the named images (images/<name>/image.env; "demo" the demo app).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,8 +24,11 @@ base_key=$(printf '%s %s %s' "$packages" "$suite" "$(cat "$repo/scripts/images.s
 
 label_of() { docker image inspect --format '{{ index .Config.Labels "queuekit.recipe" }}' "$1" 2>/dev/null || true; }
 
+# The rootfs tar of a package list (comma-separated), debootstrapped once per list, suite and script.
 rootfs_tar() {
-  local tar="$cache/rootfs-$suite-$base_key.tar"
+  local packages=${1:-$packages} key=$base_key
+  [ -z "${1:-}" ] || key=$(printf '%s %s' "$base_key" "$packages" | sha256sum | cut -c1-12)
+  local tar="$cache/rootfs-$suite-$key.tar"
   if [ ! -f "$tar" ]; then
     command -v debootstrap >/dev/null || {
       log "installing debootstrap"
@@ -43,8 +48,10 @@ rootfs_tar() {
         }
       # Smaller image: no apt lists, docs or caches; Redis data dir owned by the redis user.
       rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/* "$dir"/usr/share/doc/* "$dir"/usr/share/man/*
-      mkdir -p "$dir/data" "$dir/usr/local/etc/redis" "$dir/app"
-      chroot "$dir" chown redis:redis /data
+      if [ -z "${1:-}" ]; then
+        mkdir -p "$dir/data" "$dir/usr/local/etc/redis" "$dir/app"
+        chroot "$dir" chown redis:redis /data
+      fi
       tar -C "$dir" -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
       rm -rf "$dir"
     fi
@@ -54,7 +61,7 @@ rootfs_tar() {
 }
 
 import_image() {
-  local recipe=$1 TAG CHANGES
+  local recipe=$1 TAG CHANGES PACKAGES=
   # shellcheck disable=SC1090
   source "$recipe"
   local key
@@ -64,7 +71,7 @@ import_image() {
     return
   fi
   local tar args=()
-  tar=$(rootfs_tar)
+  tar=$(rootfs_tar "$(echo "$PACKAGES" | xargs | tr ' ' ,)")
   IFS='|' read -ra changes <<<"$CHANGES"
   for c in "${changes[@]}"; do args+=(--change "$c"); done
   log "docker import $TAG"
@@ -90,8 +97,14 @@ build_demo() {
 }
 
 t0=$SECONDS
-import_image "$repo/images/redis/image.env"
-import_image "$repo/images/celery/image.env"
-import_image "$repo/images/exporter/image.env"
-build_demo
+names=("$@")
+[ $# -gt 0 ] || names=(redis celery exporter prometheus demo)
+for name in "${names[@]}"; do
+  if [ "$name" = demo ]; then
+    build_demo
+  else
+    [ -f "$repo/images/$name/image.env" ] || die "no recipe images/$name/image.env"
+    import_image "$repo/images/$name/image.env"
+  fi
+done
 log "images ready in $((SECONDS - t0))s"
