@@ -52,7 +52,10 @@ build() { # build OUT_DIR
   go build -trimpath -tags "$tags" -o "$out/pulumi-tfgen-docker" ./cmd/pulumi-tfgen-docker >"$out/build.log" 2>&1 ||
     { tail -n 40 "$out/build.log" >&2; fail "building pulumi-tfgen-docker failed"; }
   say "  done in $((SECONDS - t0))s; generating schema.json"
-  "$out/pulumi-tfgen-docker" schema --out cmd/pulumi-resource-docker --skip-docs --skip-examples >"$out/tfgen.log" 2>&1 ||
+  # Resource descriptions from the Terraform provider's docs/ (its module source); HCL examples are kept
+  # as they are (--skip-examples: converting them needs Pulumi's terraform converter plugin).
+  QUEUEKIT_UPSTREAM_DIR=$(go list -m -f '{{.Dir}}' github.com/terraform-providers/terraform-provider-docker) \
+    "$out/pulumi-tfgen-docker" schema --out cmd/pulumi-resource-docker --skip-examples >"$out/tfgen.log" 2>&1 ||
     { tail -n 40 "$out/tfgen.log" >&2; fail "pulumi-tfgen-docker schema failed"; }
   cp cmd/pulumi-resource-docker/schema.json cmd/pulumi-resource-docker/bridge-metadata.json "$out/"
   go build -trimpath -tags "$tags" -ldflags "-s -w -X main.Version=$DOCKER_PROVIDER_VERSION" \
@@ -88,8 +91,11 @@ regular=$(bash "$repo/scripts/toolchain.sh" --env)
 home=$(eval "$regular" && echo "$PULUMI_HOME")
 bridged_home=$cache/home-bridge-$(echo "$home $dest" | sha256sum | cut -c1-12)
 mkdir -p "$bridged_home/plugins/resource-docker-v$DOCKER_PROVIDER_VERSION"
-for p in "$home"/plugins/*; do
-  case $(basename "$p") in resource-docker-v*) ;; *) ln -sfn "$p" "$bridged_home/plugins/" ;; esac
+for p in "$home"/plugins/*/; do # real folders with linked files: pulumi skips a symlinked plugin folder
+  p=${p%/}
+  case $(basename "$p") in resource-docker-v*) continue ;; esac
+  mkdir -p "$bridged_home/plugins/$(basename "$p")"
+  for f in "$p"/*; do ln -sf "$(readlink -f "$f")" "$bridged_home/plugins/$(basename "$p")/"; done
 done
 ln -sf "$dest/pulumi-resource-docker" "$bridged_home/plugins/resource-docker-v$DOCKER_PROVIDER_VERSION/pulumi-resource-docker"
 [ -d "$home/bin" ] && ln -sfn "$home/bin" "$bridged_home/bin"
