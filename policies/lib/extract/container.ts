@@ -1,6 +1,6 @@
 // docker.Container: its own properties (memory, memorySwap and memoryReservation in MiB) and uploads.
 import { readLocal, type DeliveredFile } from "./assets";
-import { emptyExtraction, type Extraction, type Port } from "../model/extraction";
+import { emptyExtraction, type Bind, type Extraction, type Port } from "../model/extraction";
 import { MiB } from "../parse/sizes";
 import {
   bool,
@@ -78,6 +78,7 @@ export async function fromContainer(p: unknown, host: Val<string>): Promise<Extr
     networkMode: str(p, "networkMode"),
     argv: joinArgv(entry, command),
     files,
+    binds: containerBinds(p),
   });
   return ex;
 }
@@ -85,6 +86,19 @@ export async function fromContainer(p: unknown, host: Val<string>): Promise<Extr
 /** docker.Container restart + maxRetryCount → "on-failure:N" like `docker run --restart`. */
 function restartOf(restart: Val<string>, retries: Val<number>): Val<string> {
   return restart === "on-failure" && isKnown(retries) && retries > 0 ? `on-failure:${retries}` : restart;
+}
+
+/** `volumes[]` with a `hostPath`: host files (another resource may deliver them) seen inside the container. */
+function containerBinds(p: unknown): Bind[] {
+  const volumes = list(p, "volumes");
+  if (!isKnown(volumes)) return [];
+  const out: Bind[] = [];
+  for (const [i] of volumes.entries()) {
+    const source = str(p, `volumes.${i}.hostPath`);
+    const target = str(p, `volumes.${i}.containerPath`);
+    if (isKnown(source) && isKnown(target) && source.startsWith("/")) out.push({ source, target });
+  }
+  return out;
 }
 
 function containerPorts(p: unknown): Val<Port[]> {

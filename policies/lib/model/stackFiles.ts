@@ -9,7 +9,7 @@ import { vpsHost, vpsHostSummary } from "../extract/kitComponents";
 import { classify } from "./deliveredFiles";
 import { redisInstances } from "./redisServers";
 import { emptyExtraction, type ComposeRef, type ContainerSpec, type Extraction, type HostFile } from "./extraction";
-import { isKnown, type Val } from "../parse/propertyValues";
+import { at, isKnown, unproxy, type Val } from "../parse/propertyValues";
 
 let lastStack: { key: string; stack: Promise<StackFiles> } | undefined;
 
@@ -28,11 +28,19 @@ export class StackFiles {
   static async of(resources: readonly ResourceView[]): Promise<StackFiles> {
     // Only commands, copies and VpsHosts put files on hosts or run compose files (a VpsHost counts with the
     // summary it stands for: its outputs, or the inputs seen earlier in the run).
-    const keyed = resources
-      .filter((r) => READS_FILES.has(r.type) || r.type === TYPES.vpsHost)
-      .map((r) => (r.type === TYPES.vpsHost ? { ...r, props: vpsHostSummary(r.urn, r.props) } : r));
+    // A docker.Container counts with its volumes only (its bind mounts); it is cheap to read again.
+    const indexed = resources.filter(
+      (r) => READS_FILES.has(r.type) || r.type === TYPES.vpsHost || r.type === TYPES.container,
+    );
+    const keyed = indexed.map((r) =>
+      r.type === TYPES.vpsHost
+        ? { ...r, props: vpsHostSummary(r.urn, r.props) }
+        : r.type === TYPES.container
+          ? { ...r, props: { volumes: at(unproxy(r.props), "volumes") } }
+          : r,
+    );
     const key = (await Promise.all(keyed.map(fingerprint))).join(",");
-    if (lastStack?.key !== key) lastStack = { key, stack: StackFiles.index(keyed) };
+    if (lastStack?.key !== key) lastStack = { key, stack: StackFiles.index(indexed) };
     return lastStack.stack;
   }
 
@@ -51,7 +59,8 @@ export class StackFiles {
         continue;
       }
       const ex = await extract(r);
-      extractions.set(r.urn, ex);
+      // A container's extraction is not kept: the index is keyed by its volumes only (see `of`).
+      if (r.type !== TYPES.container) extractions.set(r.urn, ex);
       for (const f of ex.files) add(files, f.host, f);
       for (const ref of ex.composeRefs) add(refs, ref.host, ref);
       for (const c of ex.containers) for (const b of c.binds ?? []) add(mounts, c.host, b.source);
@@ -81,7 +90,7 @@ export class StackFiles {
 
   /** Whether `r` brings anything only the stack phase decides (so a rule's stack phase looks at it). */
   async needsStackPhase(r: ResourceView): Promise<boolean> {
-    const ex = this.extractions.get(r.urn);
+    const ex = this.extractions.get(r.urn) ?? (r.type === TYPES.container ? await extract(r) : undefined);
     if (!ex) return false;
     let needs = this.needs.get(ex);
     if (needs === undefined) {

@@ -76,6 +76,30 @@ export const redisMaxmemorySetCases: RuleCases = {
       confCopy("maxmemory 180mb\n", "/etc/queue/broker.conf"),
       composeMounting("/etc/queue/broker.conf"),
     ]),
+    pass("a docker.Container on a remote engine bind-mounting a conf a CopyToRemote delivers there", [
+      confCopy("maxmemory 100mb\n", "/etc/qk/redis.conf"),
+      container(
+        "cache",
+        {
+          image: "redis:7",
+          command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
+          volumes: [{ hostPath: "/etc/qk/redis.conf", containerPath: "/usr/local/etc/redis/redis.conf" }],
+        },
+        "ssh://root@203.0.113.10",
+      ),
+    ]),
+    fail(
+      "the same docker.Container on the local engine: the conf is on another host",
+      [
+        confCopy("maxmemory 100mb\n", "/etc/qk/redis.conf"),
+        container("cache", {
+          image: "redis:7",
+          command: ["redis-server", "/usr/local/etc/redis/redis.conf"],
+          volumes: [{ hostPath: "/etc/qk/redis.conf", containerPath: "/usr/local/etc/redis/redis.conf" }],
+        }),
+      ],
+      /docker\.Container "cache": maxmemory: config file \/usr\/local\/etc\/redis\/redis\.conf \(host file \/etc\/qk\/redis\.conf on the local host\) is bind-mounted from a host file that no resource of this stack delivers/,
+    ),
     pass("a docker run in one command mounting a conf another command writes", [
       remoteCommand("write-conf", "install -d /etc/q && printf 'maxmemory 64mb\\n' > /etc/q/r.conf"),
       remoteCommand("start", "docker run -d -m 256m -v /etc/q:/cfg:ro redis:7 redis-server /cfg/r.conf"),
