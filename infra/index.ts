@@ -2,6 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Monitoring } from "./components/monitoring";
+import { Prometheus } from "./components/prometheus";
 import { RedisBroker } from "./components/redisBroker";
 import { kitLabels } from "./components/common";
 import { VpsHost } from "./components/vpsHost";
@@ -74,6 +75,24 @@ const monitoring =
     { providers: { docker: engine }, dependsOn: [host.ready] },
   );
 
+// Prometheus scrapes the exporter (the config refuses it without monitoring.enabled) and evaluates its alert rules.
+const prometheus =
+  monitoring &&
+  plan.prometheus &&
+  new Prometheus(
+    "prometheus",
+    {
+      stack,
+      config: config.prometheus,
+      plan: plan.prometheus,
+      network,
+      exporterHost: monitoring.container.name,
+      alertRules: monitoring.alertRules,
+      cgroupParent: host.cgroupParent,
+    },
+    { providers: { docker: engine }, dependsOn: [host.ready] },
+  );
+
 /** The whole memory budget, as planned (bytes). */
 export const memoryPlan = plan;
 export const redisUrl = redis.url;
@@ -86,6 +105,9 @@ export const taskRoutes = plan.routes;
 /** Prometheus scrape URL of the Redis exporter, and alert rules to load there (monitoring.enabled only). */
 export const metricsUrl = monitoring?.metricsUrl;
 export const alertRules = monitoring?.alertRules;
+/** Prometheus' API and UI, e.g. <prometheusUrl>/api/v1/alerts (monitoring.prometheus.enabled only). */
+export const prometheusUrl = prometheus ? prometheus.url : undefined;
+export const prometheusContainer = prometheus ? prometheus.container.name : undefined;
 
 // A bad config or a plan that does not fit is reported as its message alone (RunError: no stack trace).
 function configAndPlan() {

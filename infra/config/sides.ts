@@ -2,20 +2,31 @@
 // The list a new side component joins: the schema, QueuekitConfig, MemoryPlan and the planner iterate it, and
 // the compiler asks for its descriptor in plan/containers.ts's SIDE_KINDS (config cannot import the plan).
 import type { z } from "zod";
-import { monitoringSchema } from "./monitoring";
+import { monitoringSchema, type MonitoringConfig, type PrometheusConfig } from "./monitoring";
 
-/** Each side component's top-level key and its schema (defaults filled when the key is left out). */
+/** Each top-level side key and its schema (defaults filled when the key is left out). */
 export const SIDE_SCHEMAS = {
   monitoring: monitoringSchema,
 } as const;
 
-export type SideName = keyof typeof SIDE_SCHEMAS;
+/** What the schema parsed under the side keys. */
+export type ParsedSides = { readonly [K in keyof typeof SIDE_SCHEMAS]: z.output<(typeof SIDE_SCHEMAS)[K]> };
 
-export const SIDE_NAMES = Object.keys(SIDE_SCHEMAS) as SideName[];
+/**
+ * Each side component's parsed config, under its name. Prometheus' keys sit under monitoring.prometheus (it scrapes
+ * the exporter, and that rule lives in one schema); it is a container of its own, so a side of its own.
+ */
+export interface SideConfigs {
+  readonly monitoring: MonitoringConfig;
+  readonly prometheus: PrometheusConfig;
+}
 
-/** Each side component's parsed config, under its key. */
-export type SideConfigs = { readonly [K in SideName]: z.output<(typeof SIDE_SCHEMAS)[K]> };
+export type SideName = keyof SideConfigs;
 
-/** Just the side components' keys of a parsed config, in list order. */
-export const sideConfigsOf = (config: SideConfigs): SideConfigs =>
-  Object.fromEntries(SIDE_NAMES.map((name) => [name, config[name]])) as SideConfigs;
+export const SIDE_NAMES: readonly SideName[] = ["monitoring", "prometheus"];
+
+/** Each side component's config from what the schema parsed: a nested side's keys lifted out of its parent's. */
+export function sideConfigsOf(parsed: ParsedSides): SideConfigs {
+  const { prometheus, ...monitoring } = parsed.monitoring;
+  return { monitoring, prometheus };
+}

@@ -5,6 +5,7 @@ import { SIDE_NAMES, type SideConfigs, type SideName } from "../config/sides";
 import { MiB } from "../config/units";
 import { concurrencyText, eachText, groupDigits, mibText } from "./describe";
 import { monitoringKind } from "./monitoring";
+import { prometheusKind } from "./prometheus";
 import type { ContainerMemory, MemoryPlan, SidePlans, WorkerPoolPlan } from "./types";
 
 export type PlannedContainer = {
@@ -149,6 +150,7 @@ const worker: ContainerKind<Of<"worker">> = {
 /** Each side component's descriptor, under its config key: the compiler asks for one per entry of config/sides.ts. */
 const SIDE_KINDS: { readonly [K in SideName]: SideKind<K> } = {
   monitoring: monitoringKind,
+  prometheus: prometheusKind,
 };
 
 /** Every kind, in the order the plan lists (and the picture fills) its containers. */

@@ -58,5 +58,10 @@ export function renderAlertRules(input: AlertRulesInput): string {
     rssAlertBytes: Math.floor(input.redisLimitBytes * RSS_ALERT_RATIO),
     queueRegex: [...new Set(input.queues)].map(regexQuote).join("|"),
     backlog: monitoring.queueBacklogAlert,
+    forRedisDown: monitoring.alertFor.redisDown,
+    forNoWorker: monitoring.alertFor.noWorker,
+    forNearMaxmemory: monitoring.alertFor.nearMaxmemory,
+    forRssNearLimit: monitoring.alertFor.rssNearLimit,
+    forQueueBacklog: monitoring.alertFor.queueBacklog,
   });
 }

@@ -27,13 +27,14 @@ const config = parseConfig({
 });
 const plan = planMemory(config);
 const queues = config.workers.flatMap((w) => w.queues);
-const rules = renderAlertRules({
+const input = () => ({
   stack: "prod",
   monitoring: config.monitoring,
   queues,
   maxmemoryBytes: plan.redis.maxmemory.bytes,
   redisLimitBytes: plan.redis.limit.bytes,
 });
+const rules = renderAlertRules(input());
 
 interface Rule {
   alert: string;
@@ -72,6 +73,26 @@ describe("monitoring render", () => {
     );
     assert.equal(byName.get("QueuekitQueueBacklog")?.expr, 'redis_key_size{key=~"celery|emails|fetch\\\\.v2"} > 10000');
     assert.equal(byName.get("QueuekitRedisRefusingWrites")?.labels.severity, "critical");
+    assert.equal(byName.get("QueuekitNoWorker")?.expr, "redis_pubsub_patterns + redis_pubsub_channels == 0");
+  });
+
+  it("each alert's for: window comes from monitoring.alertFor", () => {
+    const short = parseConfig({
+      preset: "4GiB",
+      monitoring: { enabled: true, alertFor: { redisDown: "5s", queueBacklog: "1h30m" } },
+    });
+    const doc = parse(renderAlertRules({ ...input(), monitoring: short.monitoring })) as {
+      groups: { rules: (Rule & { for?: string })[] }[];
+    };
+    assert.deepEqual(Object.fromEntries(doc.groups[0]!.rules.map((r) => [r.alert, r.for])), {
+      QueuekitRedisDown: "5s",
+      QueuekitNoWorker: "2m",
+      QueuekitRedisRefusingWrites: undefined,
+      QueuekitRedisNearMaxmemory: "5m",
+      QueuekitRedisRssNearContainerLimit: "2m",
+      QueuekitRedisEvicting: undefined,
+      QueuekitQueueBacklog: "1h30m",
+    });
   });
 
   it("a real promtool accepts the rules", () => {
@@ -82,7 +103,7 @@ describe("monitoring render", () => {
       const r = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
       assert.equal(r.error, undefined, "promtool not found: npm test installs it (scripts/test-deps.sh)");
       assert.equal(r.status, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /SUCCESS: 6 rules found/);
+      assert.match(r.stdout, /SUCCESS: 7 rules found/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,0 +1,82 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { PrometheusConfig } from "../config/monitoring";
+import type { ContainerMemory } from "../plan/types";
+import { rotatedLogs } from "../render/logs";
+import {
+  ALERT_RULES_FILE,
+  goMemLimit,
+  PROMETHEUS_CONFIG_FILE,
+  PROMETHEUS_PORT,
+  prometheusArgs,
+  renderPrometheusConfig,
+} from "../render/prometheus";
+import { hardened, kitLabels } from "./common";
+
+export interface PrometheusArgs {
+  readonly stack: string;
+  readonly config: PrometheusConfig;
+  /** Its limit and memorySwap (== limit), as planned. */
+  readonly plan: ContainerMemory;
+  readonly network: docker.Network;
+  /** The exporter's container name: its host name on the stack network. */
+  readonly exporterHost: pulumi.Input<string>;
+  /** The stack's alert rules (Monitoring.alertRules). */
+  readonly alertRules: string;
+  readonly cgroupParent?: string;
+}
+
+/** A Prometheus that scrapes the stack's Redis exporter and evaluates its alert rules. */
+export class Prometheus extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  /** Its HTTP API and UI (/api/v1/alerts), or undefined when the port is not published. */
+  public readonly url?: string;
+
+  constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { config, plan } = args;
+    const summary = { memoryBytes: plan.limit.bytes, publishOn: config.bind === "none" ? undefined : config.bind };
+    super("queuekit:monitoring:Prometheus", name, summary, opts);
+
+    this.container = new docker.Container(
+      name,
+      {
+        name: `qk-${args.stack}-prometheus`,
+        image: config.image,
+        command: prometheusArgs(config),
+        envs: [`GOMEMLIMIT=${goMemLimit(plan.limit.bytes)}`],
+        memory: plan.limit.mib,
+        memorySwap: plan.memorySwap.mib,
+        restart: "unless-stopped",
+        uploads: [
+          {
+            file: PROMETHEUS_CONFIG_FILE,
+            content: pulumi
+              .output(args.exporterHost)
+              .apply((exporterHost) => renderPrometheusConfig({ stack: args.stack, prometheus: config, exporterHost })),
+          },
+          { file: ALERT_RULES_FILE, content: args.alertRules },
+        ],
+        networksAdvanced: [{ name: args.network.name }],
+        ...hardened(plan.cpuShares),
+        ports: summary.publishOn ? [{ internal: PROMETHEUS_PORT, external: config.port, ip: summary.publishOn }] : [],
+        healthcheck: {
+          tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`],
+          interval: "3s",
+          timeout: "3s",
+          retries: 3,
+          startPeriod: "10s",
+        },
+        labels: kitLabels(args.stack, "prometheus"),
+        cgroupParent: args.cgroupParent,
+        ...rotatedLogs,
+        wait: true,
+        waitTimeout: 60,
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
+
+    const host = summary.publishOn?.includes(":") ? `[${summary.publishOn}]` : summary.publishOn; // IPv6 in a URL
+    this.url = host ? `http://${host}:${config.port}` : undefined;
+    this.registerOutputs({ ...summary, container: this.container.name, url: this.url });
+  }
+}
