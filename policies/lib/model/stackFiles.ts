@@ -90,7 +90,12 @@ export class StackFiles {
 
   /** Whether `r` brings anything only the stack phase decides (so a rule's stack phase looks at it). */
   async needsStackPhase(r: ResourceView): Promise<boolean> {
-    const ex = this.extractions.get(r.urn) ?? (r.type === TYPES.container ? await extract(r) : undefined);
+    // A docker.Container reads other resources' files only through a volume with a hostPath.
+    const binds =
+      r.type === TYPES.container &&
+      this.files.size > 0 &&
+      JSON.stringify(at(unproxy(r.props), "volumes") ?? []).includes("hostPath");
+    const ex = this.extractions.get(r.urn) ?? (binds ? await extract(r) : undefined);
     if (!ex) return false;
     let needs = this.needs.get(ex);
     if (needs === undefined) {
