@@ -19,7 +19,7 @@ export interface DeliveredFile {
  * Beyond it a file is reported as not inspected (settings-inspectable; mandatory under `strict`).
  */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
-const MAX_ARCHIVE_FILES = 200;
+const MAX_ARCHIVE_FILES = 1000;
 
 /**
  * The files `value` delivers when copied to `dest`. A single asset lands at `dest` itself; an archive's files
@@ -92,6 +92,15 @@ async function walk(dir: string, dest: string): Promise<DeliveredFile[]> {
       else if (entry.isFile()) out.push({ path: r, content: await readLocal(l, r) });
     }
   }
+  // What is left is not read — said, not skipped in silence.
+  for (const [, remote] of queue)
+    out.push({
+      path: remote,
+      content: new Unknown(
+        `directory ${remote}`,
+        `is not read: the archive holds more than ${MAX_ARCHIVE_FILES} files`,
+      ),
+    });
   return out;
 }
 

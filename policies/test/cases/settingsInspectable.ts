@@ -1,7 +1,11 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { settingsInspectable } from "../../rules";
 import {
   container,
   copyToRemote,
+  fileArchive,
   fileAsset,
   localCommand,
   remoteAsset,
@@ -10,6 +14,16 @@ import {
   unknown,
 } from "../fixtures";
 import { fail, pass, type RuleCases } from "./types";
+
+/** A directory archive with more files than the pack reads, a compose file past them. */
+function crowdedDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "qk-crowded-"));
+  fs.mkdirSync(path.join(dir, "a-static"));
+  for (let i = 0; i < 1000; i++) fs.writeFileSync(path.join(dir, "a-static", `f${i}.txt`), "x");
+  fs.mkdirSync(path.join(dir, "z-app"));
+  fs.writeFileSync(path.join(dir, "z-app", "compose.yml"), "services:\n  web:\n    image: nginx\n");
+  return dir;
+}
 
 export const settingsInspectableCases: RuleCases = {
   rule: settingsInspectable,
@@ -85,6 +99,11 @@ export const settingsInspectableCases: RuleCases = {
       [localCommand("r", 'docker run -d "nginx')],
       /not fully read: create: line 1: unterminated double quote; what follows it is not checked/,
       { config: { strict: true }, level: "mandatory" },
+    ),
+    fail(
+      "a directory archive with more files than the pack reads: the rest is named, not skipped",
+      [copyToRemote("site", "/srv/site", fileArchive(crowdedDir()))],
+      /\/srv\/site\/z-app is not read: the archive holds more than 1000 files/,
     ),
   ],
 };
