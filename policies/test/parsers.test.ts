@@ -82,6 +82,13 @@ describe("shell words", () => {
     assert.deepEqual(words(`M=1g bash -c 'docker run -m $M x'`), [["docker", "run", "-m", "1g", "x"]]);
     assert.deepEqual(words(`bash -c "docker run -m \\$M x"`), [["docker", "run", "-m", "?$M", "x"]]);
     assert.deepEqual(words(`X=$HOME/bin; $X/tool -v`), [["?$HOME/bin/tool", "-v"]]);
+    // Exported variables reach the inner shell; plain ones do not.
+    assert.deepEqual(words(`export A=1g; B=2g; bash -c 'docker run -m $A --memory-swap $B x'`).slice(-1), [
+      ["docker", "run", "-m", "1g", "--memory-swap", "?$B", "x"],
+    ]);
+    assert.deepEqual(words(`C=3g; export C; sh -c 'docker run -m $C x'`).slice(-1), [
+      ["docker", "run", "-m", "3g", "x"],
+    ]);
   });
   it("scripts a shell reads on stdin: here-documents (expanded unless quoted), here-strings, pipes, eval", () => {
     assert.deepEqual(argvs("L=1g\nsudo bash <<EOF\ndocker run -m $L a\nEOF"), [["docker", "run", "-m", "1g", "a"]]);

@@ -51,8 +51,11 @@ function readCommands(
     if (argv.length === 0) continue;
     const inner = shellScript(argv, command);
     if (inner && via.length < MAX_NESTING) {
-      // The inner shell sees the variables exported to it: the command's own prefix assignments (A=1 bash -c …).
-      const env: Env = new Map(command.assignments.map(([name, w]) => [name, scriptOf(w)]));
+      // The inner shell sees the variables exported to it, and the command's own prefix assignments (A=1 bash -c …).
+      const env: Env = new Map([
+        ...(command.exported ?? new Map<string, string>()),
+        ...command.assignments.map(([name, w]): [string, string] => [name, scriptOf(w)]),
+      ]);
       const nested = readScript(inner.script, env, [...via, inner.label]);
       invocations.push(...nested.invocations);
       problems.push(...nested.problems);

@@ -46,6 +46,8 @@ export interface SimpleCommand {
   readonly text: string;
   /** 1-based line of the script the command starts on. */
   readonly line: number;
+  /** Variables exported at this point (the script's initial environment, `export NAME=…`): what a child shell sees. */
+  readonly exported?: ReadonlyMap<string, string>;
 }
 
 export interface Script {
@@ -109,6 +111,8 @@ export function parseScript(src: string, env: Env = new Map(), depth = 0): Scrip
   const problems: string[] = [];
   const commands: SimpleCommand[] = [];
   const vars: Env = new Map(env);
+  /** The initial environment is exported; `export` adds to it. */
+  const exportedNames = new Set(env.keys());
   const lexer = new Lexer(src, vars, problems, depth, commands);
 
   let words: Word[] = [];
@@ -128,14 +132,27 @@ export function parseScript(src: string, env: Env = new Map(), depth = 0): Scrip
     let rest = words;
     while (rest.length > 0 && !rest[0]!.dynamic && KEYWORDS.has(rest[0]!.text)) rest = rest.slice(1);
     if (rest.length > 0 && !rest[0]!.dynamic && DECLARERS.has(rest[0]!.text)) {
+      const exporting = rest[0]!.text === "export";
       for (const w of rest.slice(1)) {
         const m = NAME_EQ.exec(w.text);
         if (m) vars.set(m[1]!, stored(w).slice(m[0].length));
+        const name = m ? m[1]! : /^[A-Za-z_][A-Za-z0-9_]*$/.test(w.text) ? w.text : undefined;
+        if (exporting && name) exportedNames.add(name);
       }
     }
     let cmd: SimpleCommand | undefined;
     if (rest.length > 0 || redirects.length > 0) {
-      cmd = { words: rest, assignments, redirects, pipedFrom, text: src.slice(start, end).trim(), line: startLine };
+      const exported = new Map<string, string>();
+      for (const name of exportedNames) if (vars.has(name)) exported.set(name, vars.get(name)!);
+      cmd = {
+        words: rest,
+        assignments,
+        redirects,
+        pipedFrom,
+        text: src.slice(start, end).trim(),
+        line: startLine,
+        ...(exported.size > 0 && { exported }),
+      };
       commands.push(cmd);
     }
     pipedFrom = op === "|" || op === "|&" ? cmd : undefined;

@@ -91,6 +91,11 @@ export const containerMemoryLimitCases: RuleCases = {
     pass("-m from the command's environment", [
       localCommand("run", `docker run -d -m "$MEM" nginx`, { environment: { MEM: "1g" } }),
     ]),
+    pass("the command's environment reaches a nested bash -c (it is exported)", [
+      localCommand("run", `bash -c 'docker run -d -m "$MEM" --memory-swap "$MEM" nginx'`, {
+        environment: { MEM: "256m" },
+      }),
+    ]),
     fail(
       "-m from the host's environment",
       [localCommand("run", `docker run -d -m "$MEM" nginx`)],
