@@ -89,7 +89,7 @@ describe("safe stacks pass with zero violations", () => {
     assert.match(guarded.output, /✅ queuekit-memory-safety@v\d/);
   });
 
-  for (const name of ["policy-safe-local", "policy-safe-remote"]) {
+  for (const name of ["policy-safe-local", "policy-safe-remote", "policy-safe-split-files"]) {
     it(name, () => {
       const p = previewExample(name);
       assert.deepEqual(p.violations, [], `violations:\n${show(p)}`);
