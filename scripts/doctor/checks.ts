@@ -45,6 +45,20 @@ const off = (severity: Severity, check: string, measured: string, expected: stri
   expected,
   action,
 });
+/** A measured value against a failure and a warning threshold, each reached when the value is at or above it. */
+const graded = (
+  check: string,
+  value: number,
+  measured: string,
+  expected: string,
+  failure: { readonly at: number; readonly action: string },
+  warning: { readonly at: number; readonly action: string },
+): Draft =>
+  value >= failure.at
+    ? off("failure", check, measured, expected, failure.action)
+    : value >= warning.at
+      ? off("warning", check, measured, expected, warning.action)
+      : ok(check, measured, expected);
 const about =
   (area: Finding["area"], subject: string) =>
   (draft: Draft): Finding => ({ area, subject, ...draft });
@@ -281,52 +295,44 @@ export function redisFindings(expect: Expectations, redis: RedisFacts, now: numb
   const refuseAt = want.maxmemoryBytes - want.publishHeadroomBytes;
   const usedText = `${mib(used)} (${pct(used / want.maxmemoryBytes)} of maxmemory)`;
   const usedWant = `below ${pct(REDIS_USED_WARN)} of ${mib(want.maxmemoryBytes)}`;
-  if (used >= refuseAt)
-    findings.push(
-      off(
-        "failure",
-        "used_memory",
-        usedText,
-        usedWant,
-        "producers are refused now: drain the queues or add consumers; see docs/runbook.md (QueuekitRedisRefusingWrites)",
-      ),
-    );
-  else if (used >= want.maxmemoryBytes * REDIS_USED_WARN)
-    findings.push(
-      off(
-        "warning",
-        "used_memory",
-        usedText,
-        usedWant,
-        "the queues are filling: add consumers or raise redis.memory; see docs/runbook.md (QueuekitRedisNearMaxmemory)",
-      ),
-    );
-  else findings.push(ok("used_memory", usedText, usedWant));
+  findings.push(
+    graded(
+      "used_memory",
+      used,
+      usedText,
+      usedWant,
+      {
+        at: refuseAt,
+        action:
+          "producers are refused now: drain the queues or add consumers; see docs/runbook.md (QueuekitRedisRefusingWrites)",
+      },
+      {
+        at: want.maxmemoryBytes * REDIS_USED_WARN,
+        action:
+          "the queues are filling: add consumers or raise redis.memory; see docs/runbook.md (QueuekitRedisNearMaxmemory)",
+      },
+    ),
+  );
 
   const rss = num("used_memory_rss");
   const rssText = `${mib(rss)} (${pct(rss / want.limitBytes)} of its limit)`;
   const rssWant = `below ${pct(REDIS_RSS_FAIL)} of ${mib(want.limitBytes)}`;
-  if (rss >= want.limitBytes * REDIS_RSS_FAIL)
-    findings.push(
-      off(
-        "failure",
-        "used_memory_rss",
-        rssText,
-        rssWant,
-        "an OOM kill is next: raise redis.memory; see docs/runbook.md (QueuekitRedisRssNearContainerLimit)",
-      ),
-    );
-  else if (rss >= want.limitBytes * REDIS_RSS_WARN)
-    findings.push(
-      off(
-        "warning",
-        "used_memory_rss",
-        rssText,
-        rssWant,
-        "redis-cli memory doctor; raise redis.memory if it keeps growing",
-      ),
-    );
-  else findings.push(ok("used_memory_rss", rssText, rssWant));
+  findings.push(
+    graded(
+      "used_memory_rss",
+      rss,
+      rssText,
+      rssWant,
+      {
+        at: want.limitBytes * REDIS_RSS_FAIL,
+        action: "an OOM kill is next: raise redis.memory; see docs/runbook.md (QueuekitRedisRssNearContainerLimit)",
+      },
+      {
+        at: want.limitBytes * REDIS_RSS_WARN,
+        action: "redis-cli memory doctor; raise redis.memory if it keeps growing",
+      },
+    ),
+  );
 
   const ratio = num("mem_fragmentation_ratio");
   const fragWant = `≤ ${FRAGMENTATION_WARN} (judged from ${mib(FRAGMENTATION_MIN_USED)} used)`;
@@ -516,11 +522,14 @@ export function containerFindings(want: ExpectedContainer, got: ContainerFacts |
           ? "a task grows past its budget: npm run calibrate, then npm run plan"
           : "raise its memory key";
     drafts.push(
-      share >= USAGE_FAIL
-        ? off("failure", "memory use", text, wanted, `an OOM kill is near: ${action}`)
-        : share >= USAGE_WARN
-          ? off("warning", "memory use", text, wanted, action)
-          : ok("memory use", text, wanted),
+      graded(
+        "memory use",
+        share,
+        text,
+        wanted,
+        { at: USAGE_FAIL, action: `an OOM kill is near: ${action}` },
+        { at: USAGE_WARN, action },
+      ),
     );
   }
   if (got.oomKilled)
