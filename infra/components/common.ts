@@ -19,3 +19,17 @@ export function hardened(cpuShares: number) {
     cpuShares,
   };
 }
+
+/** A side component's inputs in the state, for the policy pack: its size and where its port is published. */
+export function sideSummary(
+  limitBytes: number,
+  bind: string,
+): { readonly memoryBytes: number; readonly publishOn?: string } {
+  return { memoryBytes: limitBytes, publishOn: bind === "none" ? undefined : bind };
+}
+
+/** `http://<address>:<port><path>` of a port published on `publishOn` (an IPv6 address in brackets), if published. */
+export function publishedUrl(publishOn: string | undefined, port: number, path = ""): string | undefined {
+  if (!publishOn) return undefined;
+  return `http://${publishOn.includes(":") ? `[${publishOn}]` : publishOn}:${port}${path}`;
+}

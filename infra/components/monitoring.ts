@@ -10,7 +10,7 @@ import {
   renderAlertRules,
 } from "../render/monitoring";
 import { rotatedLogs } from "../render/logs";
-import { hardened, kitLabels } from "./common";
+import { hardened, kitLabels, publishedUrl, sideSummary } from "./common";
 
 export interface MonitoringArgs {
   readonly stack: string;
@@ -38,7 +38,7 @@ export class Monitoring extends pulumi.ComponentResource {
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     const { config, plan } = args;
     // The component's inputs in the state: its size and where metrics are published (never the password).
-    const summary = { memoryBytes: plan.limit.bytes, publishOn: config.bind === "none" ? undefined : config.bind };
+    const summary = sideSummary(plan.limit.bytes, config.bind);
     super("queuekit:monitoring:Monitoring", name, summary, opts);
 
     this.container = new docker.Container(
@@ -78,8 +78,7 @@ export class Monitoring extends pulumi.ComponentResource {
       { parent: this, deleteBeforeReplace: true },
     );
 
-    const host = summary.publishOn?.includes(":") ? `[${summary.publishOn}]` : summary.publishOn; // IPv6 in a URL
-    this.metricsUrl = host ? `http://${host}:${config.port}/metrics` : undefined;
+    this.metricsUrl = publishedUrl(summary.publishOn, config.port, "/metrics");
     this.alertRules = renderAlertRules({
       stack: args.stack,
       monitoring: config,

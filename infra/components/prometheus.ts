@@ -11,7 +11,7 @@ import {
   prometheusArgs,
   renderPrometheusConfig,
 } from "../render/prometheus";
-import { hardened, kitLabels } from "./common";
+import { hardened, kitLabels, publishedUrl, sideSummary } from "./common";
 
 export interface PrometheusArgs {
   readonly stack: string;
@@ -34,7 +34,7 @@ export class Prometheus extends pulumi.ComponentResource {
 
   constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
     const { config, plan } = args;
-    const summary = { memoryBytes: plan.limit.bytes, publishOn: config.bind === "none" ? undefined : config.bind };
+    const summary = sideSummary(plan.limit.bytes, config.bind);
     super("queuekit:monitoring:Prometheus", name, summary, opts);
 
     this.container = new docker.Container(
@@ -75,8 +75,7 @@ export class Prometheus extends pulumi.ComponentResource {
       { parent: this, deleteBeforeReplace: true },
     );
 
-    const host = summary.publishOn?.includes(":") ? `[${summary.publishOn}]` : summary.publishOn; // IPv6 in a URL
-    this.url = host ? `http://${host}:${config.port}` : undefined;
+    this.url = publishedUrl(summary.publishOn, config.port);
     this.registerOutputs({ ...summary, container: this.container.name, url: this.url });
   }
 }
