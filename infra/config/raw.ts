@@ -3,7 +3,7 @@
 export const NAMESPACE = "queuekit";
 
 /** Held as pulumi.Output secrets, never in the plain parsed config. */
-export const SECRET_KEYS: readonly string[] = ["redisPassword", "sshPrivateKey"];
+export const SECRET_KEYS: readonly string[] = ["redisPassword", "sshPrivateKey", "flowerPassword"];
 
 /** The plain config object of one namespace: `queuekit:host` → `host`; other namespaces and secrets left out. */
 export function rawFromEntries(
