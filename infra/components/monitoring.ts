@@ -75,7 +75,8 @@ export class Monitoring extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 60,
       },
-      { parent: this, deleteBeforeReplace: true },
+      // networkMode: each plugin records its own (ours the first network, the bridged one `bridge`); a switch must not replace.
+      { parent: this, deleteBeforeReplace: true, ignoreChanges: ["networkMode"] },
     );
 
     this.metricsUrl = publishedUrl(summary.publishOn, config.port, "/metrics");

@@ -90,7 +90,8 @@ export class RedisBroker extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 60,
       },
-      { parent: this, deleteBeforeReplace: true },
+      // networkMode: each plugin records its own (ours the first network, the bridged one `bridge`); a switch must not replace.
+      { parent: this, deleteBeforeReplace: true, ignoreChanges: ["networkMode"] },
     );
 
     this.address = `redis://${REDIS_ALIAS}:${config.port}`;

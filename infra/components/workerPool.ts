@@ -101,7 +101,8 @@ export class WorkerPool extends pulumi.ComponentResource {
           cgroupParent: args.cgroupParent,
           ...rotatedLogs,
         },
-        { parent: this, deleteBeforeReplace: true },
+        // networkMode: each plugin records its own (ours the first network, the bridged one `bridge`); a switch must not replace.
+        { parent: this, deleteBeforeReplace: true, ignoreChanges: ["networkMode"] },
       );
     });
     this.registerOutputs({ ...summary, containers: this.containers.map((c) => c.name) });
