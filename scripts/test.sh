@@ -7,6 +7,7 @@ cd "$repo"
 bash scripts/bootstrap.sh
 bash scripts/test-deps.sh
 bash scripts/go-check.sh test # unit tests of our provider plugins (RPC, docker spec, command/ssh)
+bash scripts/node-lines.sh    # unit and policy-pack tests on Node 22 and 24 (the current LTS lines)
 dirs=(dist/test/unit dist/test/e2e)
 [ -d policies/dist/test ] && dirs+=(policies/dist/test)
 # The machine as found (kernel settings, host files, containers, images): the tests must leave it so, and with it
