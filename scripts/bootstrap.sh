@@ -21,6 +21,7 @@ npm_deps "$repo/policies"
 bash scripts/docker-engine.sh
 bash scripts/images.sh
 bash scripts/toolchain.sh
+bash scripts/build-shparse.sh >/dev/null # the policy pack's shell parser (mvdan/sh as WebAssembly)
 log "compiling TypeScript"
 npx tsc -p tsconfig.json
 (cd policies && npx tsc -p tsconfig.json)
