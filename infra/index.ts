@@ -1,6 +1,8 @@
 // queuekit: config → plan → render → components. Bad config throws here, before any resource exists.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { Beat } from "./components/beat";
+import { Flower } from "./components/flower";
 import { Monitoring } from "./components/monitoring";
 import { Prometheus } from "./components/prometheus";
 import { RedisBroker } from "./components/redisBroker";
@@ -14,7 +16,7 @@ import { PlanError } from "./plan/errors";
 import { planMemory } from "./plan/planner";
 
 const stack = pulumi.getStack();
-const { config, redisPassword, sshPrivateKey, plan } = configAndPlan();
+const { config, redisPassword, sshPrivateKey, flowerPassword, plan } = configAndPlan();
 
 const host = new VpsHost("host", {
   stack,
@@ -93,6 +95,45 @@ const prometheus =
     { providers: { docker: engine }, dependsOn: [host.ready] },
   );
 
+// The stack's one scheduler, with the app of beat.pool (else the first pool): never -B in a worker replica.
+const beatPool = config.workers.findIndex((w) => w.name === (config.beat.pool ?? config.workers[0].name));
+const beat =
+  plan.beat &&
+  new Beat(
+    "beat",
+    {
+      stack,
+      config: config.beat,
+      plan: plan.beat,
+      pool: config.workers[beatPool],
+      poolPlan: plan.workers.find((p) => p.source === beatPool) ?? plan.workers[0],
+      routes: plan.routes,
+      publishHeadroomBytes: plan.redis.publishHeadroom.bytes,
+      network,
+      brokerUrl: redis.url,
+      cgroupParent: host.cgroupParent,
+    },
+    // After the workers: what it sends at once on its first start finds a consumer.
+    { providers: { docker: engine }, dependsOn: [host.ready, redis, ...workers] },
+  );
+
+const flower =
+  plan.flower &&
+  flowerPassword &&
+  new Flower(
+    "flower",
+    {
+      stack,
+      config: config.flower,
+      plan: plan.flower,
+      network,
+      brokerUrl: redis.url,
+      password: flowerPassword,
+      cgroupParent: host.cgroupParent,
+    },
+    { providers: { docker: engine }, dependsOn: [host.ready] },
+  );
+
 /** The whole memory budget, as planned (bytes). */
 export const memoryPlan = plan;
 export const redisUrl = redis.url;
@@ -108,12 +149,27 @@ export const alertRules = monitoring?.alertRules;
 /** Prometheus' API and UI, e.g. <prometheusUrl>/api/v1/alerts (monitoring.prometheus.enabled only). */
 export const prometheusUrl = prometheus ? prometheus.url : undefined;
 export const prometheusContainer = prometheus ? prometheus.container.name : undefined;
+/** The stack's Celery beat (beat.enabled only). */
+export const beatContainer = beat ? beat.container.name : undefined;
+/** Flower's UI, behind basic auth (user flower.user, password the secret queuekit:flowerPassword). */
+export const flowerUrl = flower ? flower.url : undefined;
+export const flowerContainer = flower ? flower.container.name : undefined;
 
 // A bad config or a plan that does not fit is reported as its message alone (RunError: no stack trace).
 function configAndPlan() {
   try {
-    const stackConfig = readStackConfig(new pulumi.Config("queuekit"));
-    return { ...stackConfig, plan: planMemory(stackConfig.config) };
+    const cfg = new pulumi.Config("queuekit");
+    const stackConfig = readStackConfig(cfg);
+    const flowerPassword = stackConfig.config.flower.enabled ? cfg.getSecret("flowerPassword") : undefined;
+    if (stackConfig.config.flower.enabled && flowerPassword === undefined)
+      throw new ConfigError([
+        {
+          path: "flowerPassword",
+          value: undefined,
+          message: `required with flower.enabled: pulumi config set --secret ${cfg.name}:flowerPassword "$(openssl rand -hex 16)"`,
+        },
+      ]);
+    return { ...stackConfig, flowerPassword, plan: planMemory(stackConfig.config) };
   } catch (error) {
     if (error instanceof ConfigError || error instanceof PlanError) throw new pulumi.RunError(error.message);
     throw error;

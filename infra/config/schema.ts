@@ -4,7 +4,7 @@ import { z } from "zod";
 import { defaultManageDaemonJson, defaultSomaxconn, poolConcurrency, REDIS_SHARE } from "./defaults";
 import { PRESET_NAMES } from "./presets";
 import { type AppProfile, readProfile } from "./profile";
-import { SIDE_SCHEMAS, sideConfigsOf } from "./sides";
+import { SIDE_SCHEMAS, sideConfigsOf, sideRuleIssues } from "./sides";
 import { hostRuleIssues, poolRuleIssues, REDIS_MIN, redisMemoryIssues, workersRuleIssues } from "./rules";
 import type { MaxmemoryPolicy, PoolKind, QueuekitConfig, ShareOrBytes, WorkerPoolConfig } from "./types";
 import { formatSize, MiB, parseShare, parseSize, SHARE_FORM, SIZE_FORM } from "./units";
@@ -202,6 +202,7 @@ export const configSchemaAt = (baseDir: string) =>
       ...redisMemoryIssues(c.host.memory, c.redis.memory),
       ...hostRuleIssues(host, c.redis.tcpBacklog),
       ...workersRuleIssues(c.workers, c.host.swapFile),
+      ...sideRuleIssues(c),
     ])
       issue(ctx, message, [...path]);
     return { preset: c.preset, host, redis: c.redis, workers: c.workers, ...sideConfigsOf(c) };

@@ -4,6 +4,8 @@
 import { SIDE_NAMES, type SideConfigs, type SideName } from "../config/sides";
 import { MiB } from "../config/units";
 import { concurrencyText, eachText, groupDigits, mibText } from "./describe";
+import { beatKind } from "./beat";
+import { flowerKind } from "./flower";
 import { monitoringKind } from "./monitoring";
 import { prometheusKind } from "./prometheus";
 import type { ContainerMemory, MemoryPlan, SidePlans, WorkerPoolPlan } from "./types";
@@ -151,6 +153,8 @@ const worker: ContainerKind<Of<"worker">> = {
 const SIDE_KINDS: { readonly [K in SideName]: SideKind<K> } = {
   monitoring: monitoringKind,
   prometheus: prometheusKind,
+  beat: beatKind,
+  flower: flowerKind,
 };
 
 /** Every kind, in the order the plan lists (and the picture fills) its containers. */

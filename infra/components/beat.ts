@@ -1,0 +1,108 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { BeatConfig } from "../config/beat";
+import type { WorkerPoolConfig } from "../config/types";
+import type { ContainerMemory, WorkerPoolPlan } from "../plan/types";
+import { beatArgv, renderBeatSettings } from "../render/beat";
+import { renderCeleryConfig } from "../render/celery";
+import { rotatedLogs } from "../render/logs";
+import { readTemplate } from "../render/template";
+import { hardened, kitLabels } from "./common";
+
+export interface BeatArgs {
+  readonly stack: string;
+  readonly config: BeatConfig;
+  /** Its limit and memorySwap (== limit), as planned. */
+  readonly plan: ContainerMemory;
+  /** The pool whose image, app and Celery settings beat runs with (config.beat.pool, else the first). */
+  readonly pool: WorkerPoolConfig;
+  readonly poolPlan: WorkerPoolPlan;
+  /** The stack's task_routes: a periodic heavy task reaches its heavy pool. */
+  readonly routes: Readonly<Record<string, string>>;
+  readonly publishHeadroomBytes: number;
+  readonly network: docker.Network;
+  /** redis://… with the password (secret). */
+  readonly brokerUrl: pulumi.Input<string>;
+  readonly cgroupParent?: string;
+}
+
+const configDir = "/etc/queuekit";
+/** The state file is written at least every ~4 min while beat runs (sync every 3 min, a tick at most every 60 s). */
+const STATE_MAX_AGE_MIN = 10;
+
+/** The stack's one Celery beat: a single container, its schedule state on a volume of its own. */
+export class Beat extends pulumi.ComponentResource {
+  public readonly container: docker.Container;
+  /** The schedule state (each entry's last run): kept when the container is replaced. */
+  public readonly volume: docker.Volume;
+
+  constructor(name: string, args: BeatArgs, opts?: pulumi.ComponentResourceOptions) {
+    const { stack, config, plan, pool } = args;
+    // What the policy pack can read: its size, and that it is one (replicas is fixed, not a config key).
+    const summary = { memoryBytes: plan.limit.bytes, replicas: 1, pool: pool.name };
+    super("queuekit:celery:Beat", name, summary, opts);
+
+    // The pool's Celery settings (broker, serializer, routes, publish guard) plus beat's own lines.
+    const celeryconfig = pulumi.secret(
+      pulumi.output(args.brokerUrl).apply(
+        (brokerUrl) =>
+          renderCeleryConfig({
+            stack,
+            pool,
+            plan: args.poolPlan,
+            brokerUrl,
+            routes: args.routes,
+            publishHeadroomBytes: args.publishHeadroomBytes,
+          }) + renderBeatSettings(stack, config),
+      ),
+    );
+    // A new volume takes the owner of the image's stateDir (Docker copies it): the image's user can write it.
+    this.volume = new docker.Volume(
+      `${name}-state`,
+      { name: `qk-${stack}-beat-state`, labels: kitLabels(stack, "beat") },
+      { parent: this },
+    );
+    const containerName = `qk-${stack}-beat`;
+    this.container = new docker.Container(
+      name,
+      {
+        name: containerName,
+        hostname: containerName,
+        image: pool.image,
+        command: beatArgv(config, pool.app),
+        envs: [`PYTHONPATH=/app:${configDir}`],
+        memory: plan.limit.mib,
+        memorySwap: plan.memorySwap.mib,
+        // Docker restarts it when it exits or is killed (OOM, crash); a second one never runs beside it.
+        restart: "unless-stopped",
+        uploads: [
+          { file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig },
+          { file: `${configDir}/queuekit_celery.py`, content: readTemplate("celery/queuekit_celery.py") },
+        ],
+        volumes: [{ volumeName: this.volume.name, containerPath: config.stateDir }],
+        networksAdvanced: [{ name: args.network.name }],
+        ...hardened(plan.cpuShares),
+        // The provider delivers uploads into the root filesystem before the start, which Docker refuses read-only.
+        readOnly: false,
+        healthcheck: {
+          // beat writes its state file at every sync: a file older than that is a scheduler that stopped ticking.
+          tests: [
+            "CMD-SHELL",
+            `find ${config.stateDir} -maxdepth 1 -name 'schedule*' -mmin -${STATE_MAX_AGE_MIN} | grep -q .`,
+          ],
+          interval: "60s",
+          timeout: "10s",
+          retries: 3,
+          startPeriod: "30s",
+        },
+        stopSignal: "SIGTERM",
+        labels: kitLabels(stack, "beat"),
+        cgroupParent: args.cgroupParent,
+        ...rotatedLogs,
+      },
+      // Never two schedulers: the old container goes before its replacement starts.
+      { parent: this, deleteBeforeReplace: true },
+    );
+    this.registerOutputs({ ...summary, container: this.container.name });
+  }
+}
