@@ -1,4 +1,5 @@
 """queuekit's demo Celery app: tasks to add, sleep and allocate memory, for tests and benchmarks."""
+import json
 import os
 import time
 
@@ -42,6 +43,15 @@ def record(token):
     """Append a token to a Redis list: lets tests count executions (exactly once or not)."""
     redis.Redis.from_url(app.conf.broker_url).rpush("queuekit:demo:executed", token)
     return token
+
+
+@app.task(bind=True)
+def tick(self, key="queuekit:demo:ticks"):
+    """A periodic task for Celery beat: append when it ran and who sent it (the producer's node), so a test can count
+    runs on schedule and tell a second scheduler's sends from the first's."""
+    run = {"at": time.time(), "origin": self.request.origin, "id": self.request.id}
+    redis.Redis.from_url(app.conf.broker_url).rpush(key, json.dumps(run))
+    return run
 
 
 # Benchmark tasks (npm run bench:burst, npm run calibrate). Each run is counted in a ledger Redis outside the
