@@ -1,5 +1,6 @@
 // The parsed stack config: what the user wrote, validated, sizes in bytes. Sizes the planner decides (the host
 // reserve, a Redis share of the host, pool budgets) are left as given: infra/plan/ turns them into bytes.
+import type { EvictionSafePolicy } from "../../policies/contract/redis";
 import type { AppProfile } from "./profile";
 import type { SideConfigs } from "./sides";
 
@@ -38,7 +39,8 @@ export interface HostConfig {
 }
 
 export type Persistence = "none" | "rdb" | "aof";
-export type MaxmemoryPolicy = "noeviction" | "volatile-lru" | "volatile-lfu" | "volatile-ttl" | "volatile-random";
+/** The eviction-safe policies of the contract with the policy pack (queued tasks carry no TTL). */
+export type MaxmemoryPolicy = EvictionSafePolicy;
 
 /** A size in bytes, or a share of host.memory (0.25 for "25%") that the plan turns into whole MiB. */
 export type ShareOrBytes = { readonly share: number } | { readonly bytes: number };

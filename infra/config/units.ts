@@ -1,9 +1,9 @@
 // Memory sizes in binary units. The kit talks to Docker, the kernel and Redis, which all count in
 // powers of two, so "2GB" (10^9) and "2G" (GiB to Docker, 10^9 to Kubernetes) are refused, not guessed.
 
-export const KiB = 1024;
-export const MiB = 1024 * KiB;
-export const GiB = 1024 * MiB;
+import { GiB, KiB, MiB } from "../../policies/contract/units";
+
+export { GiB, KiB, MiB };
 
 const UNITS: Readonly<Record<string, number>> = { B: 1, KiB, MiB, GiB };
 

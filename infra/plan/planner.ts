@@ -1,4 +1,5 @@
 import type { QueuekitConfig, RedisConfig, WorkerPoolConfig } from "../config/types";
+import { defaultReserve, MAXMEMORY_RATIO } from "../../policies/contract/plan";
 import { bytesOf, ceilMiB, floorMiB, MiB } from "../config/units";
 import { containersOf, kindOf, type PlannedContainer, planSides } from "./containers";
 import { PlanError, type PlanItem } from "./errors";
@@ -8,14 +9,8 @@ import type { Backlog, MemoryPlan, PoolBudget, RedisPlan, WorkerPoolPlan } from 
 
 export { autoConcurrencyCap, CHILD_RECYCLE_RATIO, POOL_MARGIN } from "./pools";
 
-/**
- * Share of the Redis limit given to `maxmemory`, with or without persistence. Measured (docs/memory-plan.md):
- * when evictions turn result-key memory into queue memory, Redis' RSS reaches 2× used_memory; 50% was OOM-killed.
- */
-export const MAXMEMORY_RATIO = 0.4;
-
-/** Default host reserve: dockerd + containerd + shims + sshd/systemd (≈230 MiB RSS measured) and 1/16 of RAM for the kernel and page cache. */
-export const defaultReserve = (memory: number): number => ceilMiB(256 * MiB + memory / 16);
+// maxmemory's share of the Redis limit and the default host reserve: the contract the policy pack quotes.
+export { defaultReserve, MAXMEMORY_RATIO } from "../../policies/contract/plan";
 
 /** used_memory of an empty Redis 7 with the kit's clients connected: what a backlog cannot use. */
 export const REDIS_BASELINE = MiB;

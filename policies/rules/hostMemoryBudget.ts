@@ -6,6 +6,7 @@ import { stackView } from "../lib/model/stackView";
 import { where } from "../lib/ruleKit/subjects";
 import type { ContainerSpec } from "../lib/model/extraction";
 import { isKnown, isRecord, Unknown } from "../lib/parse/propertyValues";
+import { RESERVE_FIXED_BYTES, RESERVE_SHARE } from "../contract/plan";
 
 interface Config {
   hosts: Record<string, { memory?: string | number; reserve?: string | number }>;
@@ -28,7 +29,7 @@ export const hostMemoryBudget = stackRule<Config>(
       },
       defaultReserve: {
         type: ["string", "number"],
-        default: "256MiB",
+        default: `${RESERVE_FIXED_BYTES / MiB}MiB`,
         description:
           "Fixed part of the reserve for the OS, dockerd, containerd and sshd when neither VpsHost nor `hosts` gives one.",
       },
@@ -36,8 +37,8 @@ export const hostMemoryBudget = stackRule<Config>(
         type: "number",
         minimum: 0,
         maximum: 1,
-        default: 0.0625,
-        description: "Share of RAM added to defaultReserve for the kernel and page cache (the kit uses 1/16).",
+        default: RESERVE_SHARE,
+        description: `Share of RAM added to defaultReserve for the kernel and page cache (the kit uses ${RESERVE_SHARE}).`,
       },
       useLocalMachineMemory: {
         type: "boolean",
@@ -70,7 +71,10 @@ export const hostMemoryBudget = stackRule<Config>(
       if (reportedUnknown(ctx, ram, `${name}: the host's RAM`, vps?.urn)) continue;
       let reserve = vps?.item.reserveBytes ?? parseConfigSize(decl?.reserve);
       if (reportedUnknown(ctx, reserve, `${name}: the host reserve`, vps?.urn)) continue;
-      reserve ??= (parseConfigSize(ctx.config.defaultReserve) ?? 256 * MiB) + Math.floor(ram * reserveShare);
+      // Rounded up to whole MiB, as the kit's planner rounds its reserve.
+      reserve ??=
+        Math.ceil(((parseConfigSize(ctx.config.defaultReserve) ?? RESERVE_FIXED_BYTES) + ram * reserveShare) / MiB) *
+        MiB;
 
       let total = reserve;
       const unbounded: string[] = [];

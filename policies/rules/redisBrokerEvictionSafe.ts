@@ -2,6 +2,7 @@ import { redisServersOf } from "../lib/extract/kitComponents";
 import { setting } from "../lib/model/redisServers";
 import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
 import { REDIS_TYPES } from "../lib/ruleKit/subjects";
+import { EVICTION_SAFE_POLICIES, REDIS_DEFAULT_POLICY } from "../contract/redis";
 
 export const redisBrokerEvictionSafe = resourceRule<{ allowedPolicies: string[] }>(
   {
@@ -12,7 +13,7 @@ export const redisBrokerEvictionSafe = resourceRule<{ allowedPolicies: string[] 
       allowedPolicies: {
         type: "array",
         items: { type: "string" },
-        default: ["noeviction", "volatile-lru", "volatile-lfu", "volatile-ttl", "volatile-random"],
+        default: [...EVICTION_SAFE_POLICIES],
         description: "Accepted maxmemory-policy values. allkeys-* evicts the queue lists themselves.",
       },
     },
@@ -27,7 +28,7 @@ export const redisBrokerEvictionSafe = resourceRule<{ allowedPolicies: string[] 
     for (const redis of await redisServersOf(r)) {
       const policy = setting(redis, "maxmemoryPolicy");
       if (reportedUnknown(ctx, policy, `${redis.origin}: maxmemory-policy`)) continue;
-      const effective = policy ?? "noeviction"; // Redis' default
+      const effective = policy ?? REDIS_DEFAULT_POLICY;
       if (redis.settings.dynamic.includes("maxmemory-policy")) {
         ctx.violation(
           `${redis.origin}: maxmemory-policy comes from the shell environment; set it literally so it can be checked.`,

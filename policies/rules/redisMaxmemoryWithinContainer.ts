@@ -4,6 +4,7 @@ import { resourceRule, reportedUnknown } from "../lib/ruleKit/rule";
 import { formatBytes } from "../lib/parse/sizes";
 import { REDIS_TYPES } from "../lib/ruleKit/subjects";
 import { isKnown, isUnknown } from "../lib/parse/propertyValues";
+import { MAXMEMORY_RATIO } from "../contract/plan";
 
 export const redisMaxmemoryWithinContainer = resourceRule<{
   maxRatioWithPersistence: number;
@@ -33,8 +34,7 @@ export const redisMaxmemoryWithinContainer = resourceRule<{
     },
     enforcementLevel: "mandatory",
     severity: "high",
-    remediation:
-      "Lower maxmemory to the ratio or raise the container limit (the kit's planner gives maxmemory 0.4 of the limit, with or without persistence: on its fill test, evictions that turn result memory into queue memory doubled Redis' RSS). maxmemory counts only the dataset: the fork of an RDB save or AOF rewrite, client output buffers and fragmentation come on top, and the container is OOM-killed when they do not fit.",
+    remediation: `Lower maxmemory to the ratio or raise the container limit (the kit's planner gives maxmemory ${MAXMEMORY_RATIO} of the limit, with or without persistence: on its fill test, evictions that turn result memory into queue memory doubled Redis' RSS). maxmemory counts only the dataset: the fork of an RDB save or AOF rewrite, client output buffers and fragmentation come on top, and the container is OOM-killed when they do not fit.`,
   },
   REDIS_TYPES,
   async (r, ctx) => {

@@ -287,7 +287,9 @@ describe("sizes, hosts, addresses", () => {
   it("private addresses", () => {
     for (const ip of ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "::1", "fd12::1"])
       assert.ok(isPrivate(ip), ip);
-    for (const ip of ["8.8.8.8", "172.32.0.1", "2001:db8::1"]) assert.ok(!isPrivate(ip), ip);
+    // Link-local is not private (the contract's ranges): cloud metadata lives there.
+    for (const ip of ["8.8.8.8", "172.32.0.1", "2001:db8::1", "169.254.169.254", "fe80::1", "fd::1"])
+      assert.ok(!isPrivate(ip), ip);
   });
   it("host settings from a script", () => {
     const s = settingsOfScript(

@@ -1,5 +1,6 @@
 // The resource types the pack reads and the view of a resource it takes.
 import type { StackFiles } from "../model/stackFiles";
+import { COMPONENT_TOKENS } from "../../contract/components";
 
 export const TYPES = {
   container: "docker:index/container:Container",
@@ -8,9 +9,9 @@ export const TYPES = {
   remoteCommand: "command:remote:Command",
   copyToRemote: "command:remote:CopyToRemote",
   copyFile: "command:remote:CopyFile",
-  vpsHost: "queuekit:host:VpsHost",
-  redisBroker: "queuekit:redis:RedisBroker",
-  workerPool: "queuekit:celery:WorkerPool",
+  vpsHost: COMPONENT_TOKENS.vpsHost,
+  redisBroker: COMPONENT_TOKENS.redisBroker,
+  workerPool: COMPONENT_TOKENS.workerPool,
 } as const;
 
 /** The parts of a resource the pack reads (ResourceValidationArgs and PolicyResource both fit). */

@@ -1,8 +1,8 @@
 // Memory sizes in the three notations the pack reads, all to bytes.
 
-export const KiB = 1024;
-export const MiB = 1024 * KiB;
-export const GiB = 1024 * MiB;
+import { GiB, KiB, MiB } from "../../contract/units";
+
+export { GiB, KiB, MiB };
 
 const BINARY: Record<string, number> = { "": 1, k: KiB, m: MiB, g: GiB, t: 1024 * GiB, p: 1024 * 1024 * GiB };
 

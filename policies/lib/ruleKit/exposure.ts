@@ -2,6 +2,7 @@
 import type { Port } from "../model/extraction";
 import { reportedUnknown, type Context } from "./rule";
 import { isKnown, type Val } from "../parse/propertyValues";
+import { isPrivateAddress } from "../../contract/addresses";
 
 export interface Exposable {
   readonly origin: string;
@@ -49,19 +50,5 @@ export function reportPublicExposure<C>(
   return false;
 }
 
-/** Loopback, RFC 1918, CGNAT, link-local, IPv6 loopback/ULA/link-local. */
-export function isPrivate(ip: string): boolean {
-  const v = ip.replace(/^\[|\]$/g, "").toLowerCase();
-  if (v === "localhost" || v === "::1" || /^f[cd][0-9a-f]{2}:/.test(v) || v.startsWith("fe80:")) return true;
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(v);
-  if (!m) return false;
-  const [a, b] = [Number(m[1]), Number(m[2])];
-  return (
-    a === 127 ||
-    a === 10 ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 100 && b >= 64 && b <= 127) ||
-    (a === 169 && b === 254)
-  );
-}
+/** "localhost" or an address in the contract's private ranges (link-local is not one of them). */
+export const isPrivate = (ip: string): boolean => ip.trim().toLowerCase() === "localhost" || isPrivateAddress(ip);

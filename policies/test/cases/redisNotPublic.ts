@@ -48,6 +48,11 @@ export const redisNotPublicCases: RuleCases = {
       /203\.0\.113\.7, a public address/,
     ),
     fail(
+      "published on a link-local address (not private: the contract's ranges)",
+      [redisContainer("redis", { ports: [{ internal: 6379, external: 6379, ip: "169.254.10.1" }] })],
+      /169\.254\.10\.1, a public address/,
+    ),
+    fail(
       "docker run -p 6379:6379 and no password",
       [localCommand("r", "docker run -d -p 6379:6379 redis:7")],
       [/on all interfaces/, /no password \(no requirepass\)/],
