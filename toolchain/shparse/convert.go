@@ -46,6 +46,9 @@ type Cmd struct {
 	Piped   bool       `json:"p,omitempty"`
 	Text    string     `json:"t"`
 	Line    uint       `json:"l"`
+	// A function definition instead of a command: its name and body (run where it is called).
+	Func string `json:"f,omitempty"`
+	Body []*Cmd `json:"b,omitempty"`
 }
 
 type Result struct {
@@ -69,10 +72,13 @@ func Parse(src string) (out []byte) {
 	}()
 	c := &converter{src: src}
 	parser := syntax.NewParser(syntax.Variant(syntax.LangBash))
+	// Converted once parsing stops: a statement is handed over before the here-documents it opens are read.
+	var stmts []*syntax.Stmt
 	err := parser.Stmts(strings.NewReader(src), func(s *syntax.Stmt) bool {
-		c.stmt(s)
+		stmts = append(stmts, s)
 		return true
 	})
+	c.stmts(stmts)
 	res.Commands = c.out
 	if res.Commands == nil {
 		res.Commands = []*Cmd{}
@@ -162,8 +168,9 @@ func (c *converter) stmt(s *syntax.Stmt) {
 			c.stmts(item.Stmts)
 		}
 	case *syntax.FuncDecl:
-		// A function's body counts as run where it is defined: calls to it are not followed.
-		c.stmt(cmd.Body)
+		sub := &converter{src: c.src}
+		sub.stmt(cmd.Body)
+		c.out = append(c.out, &Cmd{Func: cmd.Name.Value, Body: nonNil(sub.out), Text: c.slice(cmd.Pos(), cmd.End()), Line: cmd.Pos().Line()})
 	case *syntax.TimeClause:
 		c.stmt(cmd.Stmt)
 	case *syntax.CoprocClause:
@@ -386,7 +393,7 @@ func nonNil(cmds []*Cmd) []*Cmd {
 	return cmds
 }
 
-// param keeps $NAME and ${NAME} / ${NAME:-default} as names the pack resolves; anything else as its source text.
+// param keeps $NAME, ${NAME} and ${NAME:-default} / ${NAME:+alternative} as names the pack resolves; anything else as its source text.
 func (c *converter) param(p *syntax.ParamExp, quoted bool) Part {
 	src := c.slice(p.Pos(), p.End())
 	if p.Param == nil || p.Excl || p.Length || p.Width || p.Index != nil || p.Slice != nil || p.Repl != nil ||
@@ -396,7 +403,7 @@ func (c *converter) param(p *syntax.ParamExp, quoted bool) Part {
 	part := Part{V: p.Param.Value, X: src, Q: quoted}
 	if p.Exp != nil {
 		switch op := p.Exp.Op.String(); op {
-		case ":-", "-", ":=", "=":
+		case ":-", "-", ":=", "=", ":+", "+":
 			part.O = op
 			ctx := ctxAssign
 			if quoted {

@@ -153,6 +153,12 @@ func (e *encoder) cmds(cs []*Cmd) {
 			}
 			e.b = append(e.b, ']')
 		}
+		if c.Func != "" {
+			e.key(&first, "f")
+			e.str(c.Func)
+			e.key(&first, "b")
+			e.cmds(c.Body)
+		}
 		if c.Piped {
 			e.key(&first, "p")
 			e.b = append(e.b, "true"...)

@@ -5,9 +5,9 @@
 // Covered: all of bash's syntax (quoting, here-documents with or without quoted delimiters and <<-, pipelines,
 // compound commands, functions); variable assignments (tracked, so `MEM=1g; docker run -m "$MEM"` resolves),
 // export/declare/local, field splitting of unquoted expansions (`$RUN`), ${VAR:-default}, and the commands inside
-// $(…), `…` and <(…). Expansions it cannot resolve are marked in the text it hands to an inner shell
-// (Word.marked). Not evaluated: globs, arithmetic, aliases, calls to functions (a function's body counts as run
-// where it is defined), conditionals (every branch counts as run).
+// ${VAR:+alternative}, the commands inside $(…), `…` and <(…), calls to the script's functions (with $1… $@; one
+// never called counts as run once). Expansions it cannot resolve are marked in the text it hands to an inner
+// shell (Word.marked). Not evaluated: globs, arithmetic, aliases, conditionals (every branch counts as run).
 import { parseShell, ShparseMissing, type JCmd, type JPart } from "./shparse";
 
 export interface Word {
@@ -81,9 +81,21 @@ export function parseScript(src: string, env: Env = new Map()): Script {
     return { commands: [], problems: [`the shell parser failed: ${(e as Error).message}`] };
   }
   const commands: SimpleCommand[] = [];
-  new Evaluator(new Map(env), new Set(env.keys()), holes, commands).run(parsed.c);
+  const functions: Functions = { bodies: new Map(), called: new Set() };
+  const top = new Evaluator(new Map(env), new Set(env.keys()), holes, commands, functions);
+  top.run(parsed.c);
+  // A function the script defines but never calls still counts as run (once, its arguments not visible).
+  for (const [name, body] of functions.bodies) if (!functions.called.has(name)) top.call(name, body, undefined);
   return { commands, problems: [...(parsed.e ?? [])] };
 }
+
+interface Functions {
+  readonly bodies: Map<string, readonly JCmd[]>;
+  readonly called: Set<string>;
+}
+
+/** How deep function calls are followed (a recursive function stops here). */
+const MAX_CALL_DEPTH = 8;
 
 /** Evaluates parsed commands in order, tracking the variables they set; appends what they run to `out`. */
 class Evaluator {
@@ -94,11 +106,34 @@ class Evaluator {
     private readonly holes: readonly string[],
     /** Commands found inside $(…) / `…` come here ahead of the command that contains them. */
     private readonly out: SimpleCommand[],
+    private readonly functions: Functions,
+    /** Inside a function: its arguments ($1…, $@); undefined where they are not known. */
+    private readonly positional?: readonly Word[],
+    private readonly depth = 0,
   ) {}
 
   run(cmds: readonly JCmd[]): void {
     let previous: SimpleCommand | undefined;
-    for (const c of cmds) previous = this.command(c, c.p ? previous : undefined);
+    for (const c of cmds) {
+      if (c.f !== undefined) this.functions.bodies.set(c.f, c.b ?? []);
+      else previous = this.command(c, c.p ? previous : undefined);
+    }
+  }
+
+  /** Run a function's body where it is called, with its arguments as $1… (shared variables, as in the shell). */
+  call(name: string, body: readonly JCmd[], args: readonly Word[] | undefined): void {
+    this.functions.called.add(name);
+    if (this.depth >= MAX_CALL_DEPTH) return;
+    const inner = new Evaluator(
+      this.vars,
+      this.exportedNames,
+      this.holes,
+      this.out,
+      this.functions,
+      args,
+      this.depth + 1,
+    );
+    inner.run(body);
   }
 
   private command(c: JCmd, pipedFrom: SimpleCommand | undefined): SimpleCommand | undefined {
@@ -133,6 +168,11 @@ class Evaluator {
       }
     }
     if (words.length === 0 && redirects.length === 0) return undefined;
+    const fn = words[0] && !words[0].dynamic ? this.functions.bodies.get(words[0].text) : undefined;
+    if (fn) {
+      this.call(words[0]!.text, fn, words.slice(1));
+      return undefined;
+    }
     const exported = new Map<string, string>();
     for (const name of this.exportedNames) if (this.vars.has(name)) exported.set(name, this.vars.get(name)!);
     const cmd: SimpleCommand = {
@@ -196,6 +236,15 @@ class Evaluator {
       }
     };
     for (const p of parts) {
+      if ((p.v === "@" || p.v === "*") && !p.o && this.positional) {
+        // "$@": each argument its own field; $@ / $*: each argument split again.
+        this.positional.forEach((arg, i) => {
+          if (i > 0 && (p.q !== true || p.v === "@")) flush();
+          expanded(arg, p.q === true);
+        });
+        if (this.positional.length > 0) real = true;
+        continue;
+      }
       if (p.l !== undefined) {
         this.literalWithHoles(p.l, literal, (raw) => {
           text += raw;
@@ -207,7 +256,7 @@ class Evaluator {
         expanded(this.expansion(p), p.q === true);
       }
     }
-    if (real || text !== "" || out.length === 0) flush();
+    if (real || text !== "") flush();
     return out;
   }
 
@@ -221,18 +270,43 @@ class Evaluator {
     literal(s.slice(last));
   }
 
+  /** A variable's value, or a function's argument ($1, $#); undefined where the script does not set it. */
+  private parameter(name: string): Word | undefined {
+    if (this.positional && /^[1-9][0-9]*$/.test(name))
+      return this.positional[Number(name) - 1] ?? { text: "", dynamic: false };
+    if (this.positional && name === "#") return { text: String(this.positional.length), dynamic: false };
+    const known = this.vars.get(name);
+    return known === undefined ? undefined : valueOf(known);
+  }
+
   /** The value of one expansion part: resolved from the script's variables, or dynamic with its source text. */
   private expansion(p: JPart): Word {
     if (p.c) {
       // A substitution runs in a subshell: what it assigns stays there; what it runs is reported first.
-      new Evaluator(new Map(this.vars), new Set(this.exportedNames), this.holes, this.out).run(p.c);
+      const sub = new Map(this.vars);
+      new Evaluator(
+        sub,
+        new Set(this.exportedNames),
+        this.holes,
+        this.out,
+        this.functions,
+        this.positional,
+        this.depth,
+      ).run(p.c);
       return { text: p.x ?? "$(…)", dynamic: true };
     }
     if (p.v !== undefined) {
-      const known = this.vars.get(p.v);
-      if (known !== undefined) return valueOf(known);
-      if (p.o && p.w) return { text: this.whole(p.w).text, dynamic: true };
-      return { text: p.x ?? "$" + p.v, dynamic: true };
+      const known = this.parameter(p.v);
+      const alternative = p.o === ":+" || p.o === "+";
+      if (known === undefined) {
+        // Not set by the script: the default is a guess (what runs may differ), an alternative unknowable.
+        if (p.w && !alternative) return { text: this.whole(p.w).text, dynamic: true };
+        return { text: p.x ?? "$" + p.v, dynamic: true };
+      }
+      const empty = !known.dynamic && known.text === "";
+      if (alternative) return empty && p.o === ":+" ? { text: "", dynamic: false } : this.whole(p.w ?? []);
+      if (empty && p.w && p.o?.startsWith(":")) return this.whole(p.w);
+      return known;
     }
     return { text: p.x ?? "", dynamic: true };
   }

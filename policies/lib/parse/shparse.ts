@@ -36,6 +36,9 @@ export interface JCmd {
   readonly p?: boolean;
   readonly t: string;
   readonly l: number;
+  /** A function definition: its name and body's commands (not a command itself). */
+  readonly f?: string;
+  readonly b?: readonly JCmd[];
 }
 
 export interface JScript {
