@@ -45,7 +45,7 @@ flock 9
 if [ ! -f "$dest/.complete" ]; then
   tmp=$(mktemp -d "$cache/.command-provider-XXXX")
   trap 'rm -rf "$tmp"' EXIT
-  log "building pulumi-resource-command v$COMMAND_PROVIDER_VERSION (key $key) — cold: about a minute, plus module downloads"
+  log "building pulumi-resource-command v$COMMAND_PROVIDER_VERSION (key $key) — cold: ≈200 s of CPU (2–9 min on 2 cores), plus module downloads"
   start=$SECONDS
   (cd "$src" && go build -trimpath -ldflags "-s -w -X main.Version=$COMMAND_PROVIDER_VERSION" \
     -o "$tmp/pulumi-resource-command" ./cmd/pulumi-resource-command) >"$tmp/build.log" 2>&1 &

@@ -45,12 +45,13 @@ var commandKeys = append([]string{"triggers", "create", "delete", "update"}, bas
 // Check refuses unknown properties and values that cannot run, naming the property.
 func (*Command) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[CommandInputs], error) {
 	failures := shell.UnknownKeys(req.NewInputs, commandKeys, "")
-	in, f, err := infer.DefaultCheck[CommandInputs](ctx, req.NewInputs)
+	failures = append(failures, shell.CheckLogging(req.NewInputs)...)
+	in, f, err := infer.DefaultCheck[CommandInputs](ctx, shell.Strip(req.NewInputs, commandKeys))
 	failures = append(failures, f...)
 	if err == nil {
 		failures = append(failures, checkBase(in.BaseInputs)...)
 	}
-	return infer.CheckResponse[CommandInputs]{Inputs: in, Failures: failures}, err
+	return infer.CheckResponse[CommandInputs]{Inputs: in, Failures: shell.HideValues(failures, "environment", "stdin", "create", "update", "delete", "triggers")}, err
 }
 
 // Create runs `create` (nothing in preview, nothing when it is unset).
@@ -92,3 +93,30 @@ var (
 	_ infer.CustomUpdate[CommandInputs, CommandOutputs] = (*Command)(nil)
 	_ infer.CustomDelete[CommandOutputs]                = (*Command)(nil)
 )
+
+// WireDependencies keeps infer's default (each input's secretness flows to the output of the same name) and adds
+// that stdout and stderr are secret when the command text, its environment or its stdin are: what a secret
+// command prints is as secret as the command.
+func (*Command) WireDependencies(f infer.FieldSelector, args *CommandInputs, state *CommandOutputs) {
+	mirror := func(out, in any) { f.OutputField(out).DependsOn(f.InputField(in).Secret()) }
+	mirror(&state.Create, &args.Create)
+	mirror(&state.Update, &args.Update)
+	mirror(&state.Delete, &args.Delete)
+	mirror(&state.Triggers, &args.Triggers)
+	mirror(&state.Stdin, &args.Stdin)
+	mirror(&state.Logging, &args.Logging)
+	mirror(&state.Interpreter, &args.Interpreter)
+	mirror(&state.Dir, &args.Dir)
+	mirror(&state.Environment, &args.Environment)
+	mirror(&state.AssetPaths, &args.AssetPaths)
+	mirror(&state.ArchivePaths, &args.ArchivePaths)
+	mirror(&state.AddPreviousOutputInEnv, &args.AddPreviousOutputInEnv)
+	secretIn := []infer.InputField{
+		f.InputField(&args.Create).Secret(), f.InputField(&args.Update).Secret(), f.InputField(&args.Delete).Secret(),
+		f.InputField(&args.Environment).Secret(), f.InputField(&args.Stdin).Secret(),
+	}
+	f.OutputField(&state.Stdout).DependsOn(secretIn...)
+	f.OutputField(&state.Stderr).DependsOn(secretIn...)
+}
+
+var _ infer.ExplicitDependencies[CommandInputs, CommandOutputs] = (*Command)(nil)

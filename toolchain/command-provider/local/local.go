@@ -83,7 +83,7 @@ func checkBase(in BaseInputs) []p.CheckFailure {
 	if in.Environment != nil {
 		for k := range *in.Environment {
 			if k == "" || containsAny(k, "=\x00") {
-				f = append(f, p.CheckFailure{Property: "environment", Reason: fmt.Sprintf("environment variable name %q is not valid: it must be non-empty without '=' or NUL", k)})
+				f = append(f, p.CheckFailure{Property: "environment." + k, Reason: fmt.Sprintf("environment variable name %q is not valid: it must be non-empty without '=' or NUL", k)})
 			}
 		}
 	}

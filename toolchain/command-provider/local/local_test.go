@@ -108,7 +108,7 @@ func TestCheckBaseRefuses(t *testing.T) {
 	f := checkBase(BaseInputs{Interpreter: &[]string{}, Environment: &map[string]string{"A=B": "x"}, ArchivePaths: &[]string{"a[b"}})
 	props := map[string]bool{}
 	for _, x := range f {
-		props[x.Property] = true
+		props[strings.SplitN(x.Property, ".", 2)[0]] = true
 	}
 	for _, want := range []string{"interpreter", "environment", "archivePaths"} {
 		if !props[want] {

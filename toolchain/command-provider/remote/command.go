@@ -49,6 +49,9 @@ type CommandOutputs struct {
 	Stderr string `pulumi:"stderr"`
 }
 
+// secretProps are the inputs that may hold secrets: a failure never names them at the top level.
+var secretProps = []string{"connection", "environment", "stdin", "create", "update", "delete", "source", "triggers"}
+
 var commandKeys = []string{"connection", "environment", "triggers", "create", "delete", "update", "stdin", "logging", "addPreviousOutputInEnv"}
 
 // Annotate documents the resource.
@@ -78,15 +81,16 @@ func (c *CommandOutputs) Annotate(a infer.Annotator) {
 // Check refuses unknown properties (also inside connection) and impossible connection values.
 func (*Command) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[CommandInputs], error) {
 	failures := shell.UnknownKeys(req.NewInputs, commandKeys, "")
+	failures = append(failures, shell.CheckLogging(req.NewInputs)...)
 	failures = append(failures, checkConnection(req.NewInputs)...)
-	in, f, err := infer.DefaultCheck[CommandInputs](ctx, req.NewInputs)
+	in, f, err := infer.DefaultCheck[CommandInputs](ctx, stripConnection(shell.Strip(req.NewInputs, commandKeys)))
 	failures = append(failures, f...)
 	for k := range in.Environment {
 		if k == "" || strings.ContainsAny(k, "=\x00") {
-			failures = append(failures, p.CheckFailure{Property: "environment", Reason: fmt.Sprintf("environment variable name %q is not valid: it must be non-empty without '=' or NUL", k)})
+			failures = append(failures, p.CheckFailure{Property: "environment." + k, Reason: fmt.Sprintf("environment variable name %q is not valid: it must be non-empty without '=' or NUL", k)})
 		}
 	}
-	return infer.CheckResponse[CommandInputs]{Inputs: in, Failures: failures}, err
+	return infer.CheckResponse[CommandInputs]{Inputs: in, Failures: shell.HideValues(failures, secretProps...)}, err
 }
 
 // Create runs `create` (nothing in preview, nothing when it is unset).
@@ -181,3 +185,27 @@ var (
 	_ infer.CustomUpdate[CommandInputs, CommandOutputs] = (*Command)(nil)
 	_ infer.CustomDelete[CommandOutputs]                = (*Command)(nil)
 )
+
+// WireDependencies keeps infer's default (each input's secretness flows to the output of the same name) and adds
+// that stdout and stderr are secret when the command text, its environment or its stdin are. The connection is
+// always secret (the SDK marks it so) and does not make the output secret, as upstream.
+func (*Command) WireDependencies(f infer.FieldSelector, args *CommandInputs, state *CommandOutputs) {
+	mirror := func(out, in any) { f.OutputField(out).DependsOn(f.InputField(in).Secret()) }
+	mirror(&state.Connection, &args.Connection)
+	mirror(&state.Environment, &args.Environment)
+	mirror(&state.Triggers, &args.Triggers)
+	mirror(&state.Create, &args.Create)
+	mirror(&state.Update, &args.Update)
+	mirror(&state.Delete, &args.Delete)
+	mirror(&state.Stdin, &args.Stdin)
+	mirror(&state.Logging, &args.Logging)
+	mirror(&state.AddPreviousOutputInEnv, &args.AddPreviousOutputInEnv)
+	secretIn := []infer.InputField{
+		f.InputField(&args.Create).Secret(), f.InputField(&args.Update).Secret(), f.InputField(&args.Delete).Secret(),
+		f.InputField(&args.Environment).Secret(), f.InputField(&args.Stdin).Secret(),
+	}
+	f.OutputField(&state.Stdout).DependsOn(secretIn...)
+	f.OutputField(&state.Stderr).DependsOn(secretIn...)
+}
+
+var _ infer.ExplicitDependencies[CommandInputs, CommandOutputs] = (*Command)(nil)

@@ -77,6 +77,21 @@ func (c *ProxyConnection) Annotate(a infer.Annotator) {
 	describeBase(a, &c.connectionBase)
 }
 
+// stripConnection drops the unknown keys of connection and connection.proxy that checkConnection reported.
+func stripConnection(inputs property.Map) property.Map {
+	conn, ok := shell.NestedMap(inputs, "connection")
+	if !ok {
+		return inputs
+	}
+	conn = shell.Strip(conn, connectionKeys)
+	if proxy, ok := shell.NestedMap(conn, "proxy"); ok {
+		conn = conn.Set("proxy", keepSecret(conn.Get("proxy"), property.New(shell.Strip(proxy, proxyKeys))))
+	}
+	return inputs.Set("connection", keepSecret(inputs.Get("connection"), property.New(conn)))
+}
+
+func keepSecret(old, v property.Value) property.Value { return v.WithSecret(old.Secret()) }
+
 // checkConnection refuses unknown keys and impossible values of `connection` (and its proxy) in the raw inputs,
 // before anything is created. Secret values are never quoted.
 func checkConnection(inputs property.Map) []p.CheckFailure {

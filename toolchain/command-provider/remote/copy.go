@@ -56,10 +56,10 @@ func (c *CopyToRemoteInputs) Annotate(a infer.Annotator) {
 func (*CopyToRemote) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[CopyToRemoteInputs], error) {
 	failures := shell.UnknownKeys(req.NewInputs, copyToRemoteKeys, "")
 	failures = append(failures, checkConnection(req.NewInputs)...)
-	in, f, err := infer.DefaultCheck[CopyToRemoteInputs](ctx, req.NewInputs)
+	in, f, err := infer.DefaultCheck[CopyToRemoteInputs](ctx, stripConnection(shell.Strip(req.NewInputs, copyToRemoteKeys)))
 	failures = append(failures, f...)
 	if err != nil {
-		return infer.CheckResponse[CopyToRemoteInputs]{Inputs: in, Failures: failures}, err
+		return infer.CheckResponse[CopyToRemoteInputs]{Inputs: in, Failures: shell.HideValues(failures, secretProps...)}, err
 	}
 	if src, ok := req.NewInputs.GetOk("source"); ok && !src.IsComputed() {
 		switch {
@@ -75,7 +75,7 @@ func (*CopyToRemote) Check(ctx context.Context, req infer.CheckRequest) (infer.C
 	if rp, ok := req.NewInputs.GetOk("remotePath"); ok && rp.IsString() && rp.AsString() == "" {
 		failures = append(failures, p.CheckFailure{Property: "remotePath", Reason: "remotePath is empty: give the destination path on the remote host"})
 	}
-	return infer.CheckResponse[CopyToRemoteInputs]{Inputs: in, Failures: failures}, nil
+	return infer.CheckResponse[CopyToRemoteInputs]{Inputs: in, Failures: shell.HideValues(failures, secretProps...)}, nil
 }
 
 // Create copies the source (nothing in preview).

@@ -50,7 +50,7 @@ func (c *CopyFileInputs) Annotate(a infer.Annotator) {
 func (*CopyFile) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[CopyFileInputs], error) {
 	failures := shell.UnknownKeys(req.NewInputs, copyFileKeys, "")
 	failures = append(failures, checkConnection(req.NewInputs)...)
-	in, f, err := infer.DefaultCheck[CopyFileInputs](ctx, req.NewInputs)
+	in, f, err := infer.DefaultCheck[CopyFileInputs](ctx, stripConnection(shell.Strip(req.NewInputs, copyFileKeys)))
 	failures = append(failures, f...)
 	if lp, ok := req.NewInputs.GetOk("localPath"); ok && lp.IsString() {
 		if st, statErr := os.Stat(lp.AsString()); statErr != nil {
@@ -62,7 +62,7 @@ func (*CopyFile) Check(ctx context.Context, req infer.CheckRequest) (infer.Check
 	if rp, ok := req.NewInputs.GetOk("remotePath"); ok && rp.IsString() && rp.AsString() == "" {
 		failures = append(failures, p.CheckFailure{Property: "remotePath", Reason: "remotePath is empty: give the destination path on the remote host"})
 	}
-	return infer.CheckResponse[CopyFileInputs]{Inputs: in, Failures: failures}, err
+	return infer.CheckResponse[CopyFileInputs]{Inputs: in, Failures: shell.HideValues(failures, secretProps...)}, err
 }
 
 // Create copies the file to remotePath exactly (nothing in preview).

@@ -139,3 +139,47 @@ func NestedMap(m property.Map, key string) (property.Map, bool) {
 	}
 	return v.AsMap(), true
 }
+
+// CheckLogging refuses a `logging` value outside the SDK's enum (the SDK's TypeScript type allows any string).
+func CheckLogging(m property.Map) []p.CheckFailure {
+	v, ok := m.GetOk("logging")
+	if !ok || !v.IsString() {
+		return nil
+	}
+	switch Logging(v.AsString()) {
+	case LogStdout, LogStderr, LogStdoutAndStderr, LogNone:
+		return nil
+	}
+	return []p.CheckFailure{{Property: "logging", Reason: fmt.Sprintf("logging is %q: use one of stdout, stderr, stdoutAndStderr, none (default: both)", v.AsString())}}
+}
+
+// Strip returns m without the keys UnknownKeys reported, so that the typed decoding after it does not fail on
+// them a second time, with an error that would print the whole enclosing value.
+func Strip(m property.Map, allowed []string) property.Map {
+	known := map[string]bool{}
+	for _, k := range allowed {
+		known[k] = true
+	}
+	var drop []string
+	for k := range m.All {
+		if !known[k] && !strings.HasPrefix(k, "__") {
+			drop = append(drop, k)
+		}
+	}
+	return m.Delete(drop...)
+}
+
+// HideValues rewrites failures that name one of the given top-level properties: the engine prints the value of a
+// failure's top-level property next to it, and these may hold secrets (a connection's key, environment values).
+func HideValues(failures []p.CheckFailure, props ...string) []p.CheckFailure {
+	out := make([]p.CheckFailure, len(failures))
+	for i, f := range failures {
+		out[i] = f
+		for _, s := range props {
+			if f.Property == s {
+				out[i] = p.CheckFailure{Reason: s + ": " + f.Reason}
+			}
+		}
+	}
+	return out
+}
