@@ -1,0 +1,163 @@
+// Flower end to end: a throw-away stack with the demo pool and Flower (the local image) published on loopback. The UI
+// and API answer with the basic-auth user and the secret password, refuse without it or with a wrong one; the
+// password is nowhere in `docker inspect`, the stack's state in clear, the container's logs or the stack outputs.
+// Prints Flower's memory idle and after a run of tasks, against its planned limit.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { appendFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { demoPoolStack, docker, inspect, leftovers, ok, pythonJson, repo, TestStack, testStackName } from "./harness";
+
+const PORT = 27451; // Redis; the exporter on PORT + 10000 (demoPoolStack)
+const FLOWER_PORT = 27452;
+const USER = "ops";
+const TASKS = 2000;
+
+interface Outputs {
+  readonly flowerUrl: string;
+  readonly flowerContainer: string;
+  readonly redisUrl: string;
+  readonly workerContainers: string[];
+  readonly memoryPlan: { readonly flower: { readonly limit: { readonly bytes: number } } };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+const rssOf = (container: string): number =>
+  Number(/VmRSS:\s+(\d+)/.exec(docker(`exec ${container} cat /proc/1/status`))?.[1]) * 1024;
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+describe("flower: basic auth from a secret, on loopback, planned", () => {
+  let stack: TestStack;
+  let out: Outputs;
+  // Hex and a quote: the rendered Python string must carry any character a password may hold.
+  const password = `${randomBytes(12).toString("hex")}"'`;
+
+  before(async () => {
+    build();
+    stack = demoPoolStack(testStackName("flower"), PORT);
+    appendFileSync(
+      path.join(repo, `Pulumi.${stack.name}.yaml`),
+      [
+        "  queuekit:flower:",
+        "    enabled: true",
+        "    image: queuekit/flower:local",
+        `    port: ${FLOWER_PORT}`,
+        `    user: ${USER}`,
+        "",
+      ].join("\n"),
+    );
+    // Without the secret the program stops before anything is deployed, naming it.
+    const refused = stack.pulumi("preview");
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.stdout + refused.stderr,
+      /queuekit:flowerPassword: got nothing — required with flower\.enabled/,
+    );
+    const set = stack.pulumi(`config set --secret flowerPassword '${password.replace(/'/g, `'\\''`)}'`);
+    assert.equal(set.code, 0, set.stderr);
+    const up = stack.pulumi("up --yes --skip-preview");
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    console.log(`pulumi up with flower: ${up.seconds.toFixed(1)} s`);
+    // --show-secrets: the broker URL (a secret output) for the test's own client.
+    out = JSON.parse(stack.pulumi("stack output --json --show-secrets").stdout) as Outputs;
+  });
+
+  after(() => {
+    const name = stack?.name;
+    stack?.dispose();
+    if (name) assert.deepEqual(leftovers(name), [], "dispose leaves nothing behind");
+  });
+
+  it("is published on loopback only, planned, hardened, not root", () => {
+    assert.equal(out.flowerUrl, `http://127.0.0.1:${FLOWER_PORT}`);
+    const c = inspect<{
+      HostConfig: {
+        Memory: number;
+        MemorySwap: number;
+        CapDrop: string[];
+        SecurityOpt: string[];
+        PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
+      };
+    }>(out.flowerContainer);
+    assert.equal(c.HostConfig.Memory, out.memoryPlan.flower.limit.bytes);
+    assert.equal(c.HostConfig.MemorySwap, c.HostConfig.Memory);
+    assert.deepEqual(c.HostConfig.CapDrop, ["ALL"]);
+    assert.deepEqual(c.HostConfig.SecurityOpt, ["no-new-privileges:true"]);
+    assert.deepEqual(c.HostConfig.PortBindings, {
+      "5555/tcp": [{ HostIp: "127.0.0.1", HostPort: String(FLOWER_PORT) }],
+    });
+    assert.notEqual(docker(`exec ${out.flowerContainer} id -u`), "0");
+  });
+
+  it("answers with the user and the secret password; refuses without, or with a wrong one", async () => {
+    for (const page of ["/", "/api/workers", "/workers"]) {
+      const none = await fetch(`${out.flowerUrl}${page}`);
+      assert.equal(none.status, 401, `${page} without auth`);
+      const wrong = await fetch(`${out.flowerUrl}${page}`, { headers: { Authorization: basic(USER, "wrong") } });
+      assert.equal(wrong.status, 401, `${page} with a wrong password`);
+      const other = await fetch(`${out.flowerUrl}${page}`, { headers: { Authorization: basic("admin", password) } });
+      assert.equal(other.status, 401, `${page} as another user`);
+    }
+    // The worker shows in Flower's API once Flower's inspect reached it.
+    let workers: Record<string, unknown> = {};
+    for (let i = 0; i < 60 && Object.keys(workers).length === 0; i++) {
+      const r = await fetch(`${out.flowerUrl}/api/workers?refresh=1`, {
+        headers: { Authorization: basic(USER, password) },
+      });
+      assert.equal(r.status, 200);
+      workers = (await r.json()) as Record<string, unknown>;
+      if (Object.keys(workers).length === 0) await sleep(1000);
+    }
+    assert.deepEqual(Object.keys(workers), [`default-0@${out.workerContainers[0]}`]);
+    const ui = await fetch(`${out.flowerUrl}/`, { headers: { Authorization: basic(USER, password) } });
+    assert.equal(ui.status, 200);
+    assert.match(await ui.text(), /Flower/);
+  });
+
+  it("the password is not in docker inspect, the state in clear, its logs or the outputs", () => {
+    const leaks = {
+      "docker inspect": docker(`inspect ${out.flowerContainer}`),
+      state: ok(`pulumi stack export --stack ${stack.name}`, stack.env).stdout,
+      logs: ok(`docker logs ${out.flowerContainer} 2>&1`).stdout,
+      outputs: stack.pulumi("stack output --json").stdout,
+    };
+    for (const [where, text] of Object.entries(leaks)) {
+      assert.ok(text.length > 0, `${where} read`);
+      assert.ok(!text.includes(password), `the password is in ${where}`);
+      assert.ok(!text.includes(JSON.stringify(password).slice(1, -1)), `the password (escaped) is in ${where}`);
+    }
+    // The broker password stays out of Flower's inspect too: it reads the broker from an uploaded module.
+    const redisPassword = /redis:\/\/:([^@]+)@/.exec(out.redisUrl)?.[1];
+    assert.ok(redisPassword, "the redis URL (a secret output) carries its password");
+    assert.ok(!leaks["docker inspect"].includes(redisPassword));
+  });
+
+  it("its memory idle and after a run of tasks stays within the plan", async () => {
+    const idle = rssOf(out.flowerContainer);
+    const results = pythonJson<{ state: string }[]>("celery_client.py", {
+      // The stack's Redis as this machine reaches it: published on loopback.
+      broker: out.redisUrl.replace(/@redis:\d+\//, `@127.0.0.1:${PORT}/`),
+      calls: Array.from({ length: TASKS }, (_, i) => ({ name: "demo.add", args: [i, 1] })),
+      timeout: 240,
+    });
+    assert.equal(results.filter((r) => r.state === "SUCCESS").length, TASKS);
+    await sleep(5000);
+    const tasks = (await (
+      await fetch(`${out.flowerUrl}/api/tasks?limit=100000`, { headers: { Authorization: basic(USER, password) } })
+    ).json()) as Record<string, unknown>;
+    const busy = rssOf(out.flowerContainer);
+    const limit = out.memoryPlan.flower.limit.bytes;
+    console.log(
+      `flower RSS idle ${mib(idle)} MiB, after ${TASKS} tasks (${Object.keys(tasks).length} kept) ${mib(busy)} MiB; limit ${mib(limit)} MiB`,
+    );
+    assert.ok(Object.keys(tasks).length > 0, "Flower saw the tasks (it turns the workers' events on)");
+    assert.ok(busy < limit * 0.75, "Flower's RSS leaves a quarter of its limit");
+  });
+});
+
+/** The local Flower image (cached by its recipe's hash). */
+function build(): void {
+  ok("bash images/flower/build.sh");
+}
