@@ -1,9 +1,10 @@
 // What the policy pack costs.
 //
-//   node dist/scripts/bench-policies.js [--runs N] [--containers N] [--skip-cli]
+//   node dist/scripts/bench-policies.js [--runs N] [--containers N] [--skip-cli] [--only-default]
 //
 // 1. `pulumi preview` of the kit's default stack (local), with and without `--policy-pack policies`
-//    (median of N runs each, alternating).
+//    (median of N runs each, alternating; ratios and the load average, since the machine may be busy), then the
+//    pack's start-up alone (run-policy-pack until it serves). --only-default stops there.
 // 2. The pack's evaluation of a generated stack of N containers (default 500) through the analyzer path:
 //    the pack's server started the way the engine starts it, then one Analyze request per resource and one
 //    AnalyzeStack over all of them, built like the engine's (policies/test/analyzerClient.ts).
@@ -26,13 +27,17 @@ const count = arg("containers", 500);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
-function preview(dir: string, stack: string, withPack: boolean, backend?: string): number {
+/** --compare-pack DIR: also preview with another build of the pack (e.g. a worktree of an older commit). */
+const otherPackAt = process.argv.indexOf("--compare-pack");
+const otherPack = otherPackAt > 0 ? path.resolve(process.argv[otherPackAt + 1]!) : undefined;
+
+function preview(dir: string, stack: string, withPack: boolean | string, backend?: string): number {
   const env = { ...process.env, ...(backend && { PULUMI_BACKEND_URL: `file://${backend}` }) };
   const script = [
     `source '${repo}/scripts/env.sh' >/dev/null`,
     `cd '${dir}'`,
     `pulumi stack select --create ${stack} --non-interactive >/dev/null`,
-    `pulumi preview --non-interactive --diff=false --stack ${stack}${withPack ? ` --policy-pack '${pack}'` : ""} >/dev/null 2>&1`,
+    `pulumi preview --non-interactive --diff=false --stack ${stack}${withPack ? ` --policy-pack '${withPack === true ? pack : withPack}'` : ""} >/dev/null 2>&1`,
   ].join(" && ");
   const t = Date.now();
   const r = spawnSync("bash", ["-c", script], { env, stdio: "ignore", timeout: 30 * 60_000 });
@@ -46,16 +51,33 @@ function comparePreviews(label: string, dir: string, stack: string, backend?: st
   preview(dir, stack, false, backend); // warm-up: plugin caches, node module cache
   const plain: number[] = [];
   const guarded: number[] = [];
+  const other: number[] = [];
   for (let i = 0; i < runs; i++) {
     plain.push(preview(dir, stack, false, backend));
     guarded.push(preview(dir, stack, true, backend));
+    if (otherPack) other.push(preview(dir, stack, otherPack, backend));
+  }
+  if (otherPack) {
+    const o = median(other);
+    console.log(
+      `${label}: with ${otherPack}: ${secs(o)}, ${(o / median(plain)).toFixed(2)}× (runs: ${other.map(secs).join(", ")})`,
+    );
   }
   const p = median(plain);
   const g = median(guarded);
+  // Pairwise: each guarded run against the plain run just before it, so a load swing hits both sides.
+  const ratios = guarded.map((x, i) => x / plain[i]!);
   console.log(
-    `${label}: preview ${secs(p)} without the pack, ${secs(g)} with it — the pack adds ${secs(g - p)} (median of ${runs})`,
+    `${label}: preview ${secs(p)} without the pack, ${secs(g)} with it — the pack adds ${secs(g - p)}, ` +
+      `${(g / p).toFixed(2)}× (median of ${runs}; median pairwise ratio ${median(ratios).toFixed(2)}×)`,
   );
   console.log(`  runs without: ${plain.map(secs).join(", ")}; with: ${guarded.map(secs).join(", ")}`);
+  console.log(
+    `  load average (1, 5, 15 min) after the runs: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(", ")}`,
+  );
 }
 
 interface Fixtures {
@@ -74,6 +96,20 @@ function generated(f: Fixtures, n: number): unknown[] {
     else out.push(f.container(`app-${i}`, { memory: 64 + (i % 7) * 32, memorySwap: 64 + (i % 7) * 32 }));
   }
   return out;
+}
+
+/** The pack's start-up alone: run-policy-pack until it serves (GetAnalyzerInfo, Configure), median of `runs`. */
+async function packStartup(): Promise<void> {
+  const { AnalyzerClient } = await import(path.join(pack, "dist/test/analyzerClient.js"));
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const a = await AnalyzerClient.start();
+    times.push(a.startupMs);
+    a.stop();
+  }
+  console.log(
+    `pack start-up (run-policy-pack to serving): ${secs(median(times))} (median of ${runs}: ${times.map(secs).join(", ")})`,
+  );
 }
 
 async function analyzerPath(): Promise<void> {
@@ -139,6 +175,8 @@ async function main(): Promise<void> {
   const build = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: pack, stdio: "inherit" });
   if (build.status !== 0) throw new Error("building the pack failed");
   comparePreviews("kit default stack (local)", repo, "local");
+  await packStartup();
+  if (process.argv.includes("--only-default")) return;
   await analyzerPath();
   if (!process.argv.includes("--skip-cli")) cliGenerated();
 }

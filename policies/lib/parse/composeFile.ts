@@ -1,6 +1,6 @@
 // docker-compose files → the settings of each service that matter here. Compose interpolation: `${VAR:-x}`
 // and `${VAR-x}` read as their default x; `${VAR}` / `$VAR` without one is not visible (Unknown); `$$` is `$`.
-import { parse } from "yaml";
+import type * as Yaml from "yaml";
 import { splitWords } from "./shell";
 import { isRecord, Unknown, type Val } from "./propertyValues";
 
@@ -55,6 +55,16 @@ export function looksLikeCompose(path: string, text: string): boolean {
     (/\.json$/i.test(path) && /^\s*\{/.test(text) && /"services"\s*:/.test(text))
   );
 }
+
+// The YAML parser is loaded on the first compose file: most previews deliver none, and loading it is a tenth of
+// the pack's start-up (scripts/bench-policies.ts, "pack start-up").
+let yaml: typeof Yaml | undefined;
+const parse = (
+  text: string,
+  options: Yaml.ParseOptions & Yaml.DocumentOptions & Yaml.SchemaOptions & Yaml.ToJSOptions,
+): unknown => (yaml ??= loadYaml()).parse(text, options);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadYaml = (): typeof Yaml => require("yaml") as typeof Yaml;
 
 export function parseCompose(text: string): ComposeFile {
   let doc: unknown;
