@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringConfig } from "../config/monitoring";
@@ -10,7 +11,9 @@ import {
   renderAlertRules,
 } from "../render/monitoring";
 import { rotatedLogs } from "../render/logs";
-import { hardened, kitLabels, publishedUrl, sideSummary } from "./common";
+import { EXPORTER_PIDS_LIMIT } from "../render/pids";
+import { configVolume, hardened, kitLabels, publishedUrl, sideSummary } from "./common";
+import { pidsLimitScript, type HostRunner } from "./vpsHost";
 
 export interface MonitoringArgs {
   readonly stack: string;
@@ -25,6 +28,8 @@ export interface MonitoringArgs {
   readonly redisPassword: pulumi.Input<string>;
   readonly queues: readonly string[];
   readonly cgroupParent?: string;
+  /** Commands on the engine's host (VpsHost.run): sets the PIDs bound. Without it the container has none. */
+  readonly run?: HostRunner;
 }
 
 /** A Prometheus Redis exporter: memory, clients, OOM refusals and the length of every Celery queue. */
@@ -41,23 +46,34 @@ export class Monitoring extends pulumi.ComponentResource {
     const summary = sideSummary(plan.limit.bytes, config.bind);
     super("queuekit:monitoring:Monitoring", name, summary, opts);
 
+    const containerName = `qk-${args.stack}-monitoring`;
+    // Secret: the password file. The exporter writes nothing else: no tmpfs.
+    const carried = configVolume(this, name, {
+      stack: args.stack,
+      role: "monitoring",
+      what: "monitoring",
+      image: config.image,
+      dir: posix.dirname(EXPORTER_PASSWORD_FILE),
+      files: [
+        {
+          file: EXPORTER_PASSWORD_FILE,
+          content: pulumi.secret(
+            pulumi.output(args.redisPassword).apply((p) => exporterPasswordFile(args.redisAddress, p)),
+          ),
+        },
+      ],
+    });
+
     this.container = new docker.Container(
       name,
       {
-        name: `qk-${args.stack}-monitoring`,
+        name: containerName,
         image: config.image,
         command: exporterArgs({ redisUrl: args.redisAddress, queues: args.queues }),
         memory: plan.limit.mib,
         memorySwap: plan.memorySwap.mib,
         restart: "unless-stopped",
-        uploads: [
-          {
-            file: EXPORTER_PASSWORD_FILE,
-            content: pulumi.secret(
-              pulumi.output(args.redisPassword).apply((p) => exporterPasswordFile(args.redisAddress, p)),
-            ),
-          },
-        ],
+        volumes: [carried.mount],
         networksAdvanced: [{ name: args.network.name }],
         ...hardened(plan.cpuShares),
         ports: summary.publishOn ? [{ internal: EXPORTER_PORT, external: config.port, ip: summary.publishOn }] : [],
@@ -69,7 +85,7 @@ export class Monitoring extends pulumi.ComponentResource {
           retries: 3,
           startPeriod: "5s",
         },
-        labels: kitLabels(args.stack, "monitoring"),
+        labels: [...kitLabels(args.stack, "monitoring"), carried.label],
         cgroupParent: args.cgroupParent,
         ...rotatedLogs,
         wait: true,
@@ -77,6 +93,13 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       // networkMode: each plugin records its own (ours the first network, the bridged one `bridge`); a switch must not replace.
       { parent: this, deleteBeforeReplace: true, ignoreChanges: ["networkMode"] },
+    );
+    args.run?.(
+      this,
+      `${name}-pids`,
+      pidsLimitScript(containerName, EXPORTER_PIDS_LIMIT),
+      [this.container.id],
+      [this.container],
     );
 
     this.metricsUrl = publishedUrl(summary.publishOn, config.port, "/metrics");

@@ -4,7 +4,9 @@ import type { RedisConfig } from "../config/types";
 import type { RedisPlan } from "../plan/types";
 import { renderRedisConf } from "../render/redisConf";
 import { rotatedLogs } from "../render/logs";
-import { hardened, kitLabels } from "./common";
+import { REDIS_PIDS_LIMIT } from "../render/pids";
+import { configVolume, hardened, kitLabels } from "./common";
+import { pidsLimitScript, type HostRunner } from "./vpsHost";
 
 export interface RedisBrokerArgs {
   readonly stack: string;
@@ -16,9 +18,12 @@ export interface RedisBrokerArgs {
   readonly password: pulumi.Input<string>;
   /** Parent cgroup that emulates a small VPS on a big machine (local target only). */
   readonly cgroupParent?: string;
+  /** Commands on the engine's host (VpsHost.run): sets the PIDs bound. Without it the container has none. */
+  readonly run?: HostRunner;
 }
 
-const confPath = "/usr/local/etc/redis/redis.conf";
+const confDir = "/usr/local/etc/redis";
+const confPath = `${confDir}/redis.conf`;
 /** Redis' name on the stack's Docker network. */
 export const REDIS_ALIAS = "redis";
 
@@ -53,6 +58,21 @@ export class RedisBroker extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Secret: the rendered file holds the password. Read-only for Redis, through the carrier's volume.
+    const carried = configVolume(this, name, {
+      stack,
+      role: "redis",
+      what: "redis",
+      image: config.image,
+      dir: confDir,
+      files: [
+        {
+          file: confPath,
+          content: pulumi.secret(pulumi.output(args.password).apply((p) => renderConf(stack, config, plan, p))),
+        },
+      ],
+    });
+
     this.container = new docker.Container(
       name,
       {
@@ -62,14 +82,8 @@ export class RedisBroker extends pulumi.ComponentResource {
         memory: plan.limit.mib,
         memorySwap: plan.memorySwap.mib,
         restart: "unless-stopped",
-        // Secret: the rendered file holds the password.
-        uploads: [
-          {
-            file: confPath,
-            content: pulumi.secret(pulumi.output(args.password).apply((p) => renderConf(stack, config, plan, p))),
-          },
-        ],
-        volumes: [{ volumeName: this.volume.name, containerPath: "/data" }],
+        // Redis writes only to /data (AOF, RDB, rewrite temp files): its volume.
+        volumes: [{ volumeName: this.volume.name, containerPath: "/data" }, carried.mount],
         ...hardened(plan.cpuShares),
         networksAdvanced: [{ name: args.network.name, aliases: [REDIS_ALIAS] }],
         ports: publishOn ? [{ internal: config.port, external: config.port, ip: publishOn }] : [],
@@ -84,7 +98,7 @@ export class RedisBroker extends pulumi.ComponentResource {
           retries: 5,
           startPeriod: "5s",
         },
-        labels: kitLabels(args.stack, "redis"),
+        labels: [...kitLabels(args.stack, "redis"), carried.label],
         cgroupParent: args.cgroupParent,
         ...rotatedLogs,
         wait: true,
@@ -92,6 +106,13 @@ export class RedisBroker extends pulumi.ComponentResource {
       },
       // networkMode: each plugin records its own (ours the first network, the bridged one `bridge`); a switch must not replace.
       { parent: this, deleteBeforeReplace: true, ignoreChanges: ["networkMode"] },
+    );
+    args.run?.(
+      this,
+      `${name}-pids`,
+      pidsLimitScript(containerName, REDIS_PIDS_LIMIT),
+      [this.container.id],
+      [this.container],
     );
 
     this.address = `redis://${REDIS_ALIAS}:${config.port}`;

@@ -5,7 +5,7 @@ import type { MemoryPlan } from "../plan/types";
 import { cgroupParentOf, targetLabel } from "../render/host/paths";
 import { renderHostSteps } from "../render/host/steps";
 import { DEFAULT_DOCKER_CONFIG, type DockerOptions, type HostStep, type StepName } from "../render/host/types";
-import { asRoot } from "../render/shell";
+import { asRoot, shq } from "../render/shell";
 
 export interface VpsHostArgs {
   readonly stack: string;
@@ -20,9 +20,23 @@ export interface VpsHostArgs {
   readonly docker?: Partial<DockerOptions>;
   /** SSH dial attempts (with the provider's backoff) while a new host is still booting; default 30. */
   readonly dialErrorLimit?: number;
+  /** The engine `run`'s local commands reach (the docker provider's `host`); default the local unix socket. */
+  readonly localDockerHost?: string;
 }
 
 type StepResource = command.remote.Command | command.local.Command;
+
+/** Runs `script` on the Docker engine's host, as root, again whenever one of `triggers` changes. */
+export type HostRunner = (
+  parent: pulumi.Resource,
+  name: string,
+  script: string,
+  triggers: pulumi.Input<unknown>[],
+  dependsOn: pulumi.Resource[],
+) => pulumi.Resource;
+
+/** The local engine the program's docker provider talks to (infra/index.ts): the docker CLI is pointed at it too. */
+export const LOCAL_DOCKER_HOST = "unix:///var/run/docker.sock";
 
 /**
  * Prepares the host for the queue: sysctl drop-in, transparent huge pages, optional swap file, Docker engine and
@@ -37,6 +51,8 @@ export class VpsHost extends pulumi.ComponentResource {
   public readonly steps: Partial<Record<StepName, StepResource>>;
   /** For every kit container when the local target emulates a small host (`host.emulate`); else undefined. */
   public readonly cgroupParent?: string;
+  /** A command on the engine's host over the steps' connection (`docker update` of what the provider cannot set). */
+  public readonly run: HostRunner;
 
   constructor(name: string, args: VpsHostArgs, opts?: pulumi.ComponentResourceOptions) {
     const { config: host, plan, stack } = args;
@@ -83,6 +99,20 @@ export class VpsHost extends pulumi.ComponentResource {
       steps[step.name] = stepCommand(this, `${name}-${step.name}`, step, args, dependsOn);
     }
     this.steps = steps;
+    this.run = (parent, runName, script, triggers, dependsOn) =>
+      hostCommand(
+        parent,
+        runName,
+        args,
+        {
+          create: asRoot(script, connection),
+          triggers,
+          addPreviousOutputInEnv: false,
+          // Locally, the docker CLI talks to the engine the provider uses, whatever DOCKER_HOST the caller's shell has.
+          localEnvironment: { DOCKER_HOST: args.localDockerHost ?? LOCAL_DOCKER_HOST },
+        },
+        dependsOn,
+      );
     this.ready = this;
     this.cgroupParent = host.emulate ? cgroupParentOf(stack) : undefined;
     this.registerOutputs({
@@ -101,23 +131,51 @@ function stepCommand(
   dependsOn: pulumi.Resource[],
 ): StepResource {
   const connection = args.config.connection;
-  const common = {
-    create: asRoot(step.create, connection),
-    delete: step.delete && asRoot(step.delete, connection),
-    // The hash of what the step installs: a change replaces the command (new create, then the old delete,
-    // which finds a newer version in place and reverts nothing); no change, no run.
-    triggers: [step.hash],
-    // PULUMI_COMMAND_STDOUT would need sshd's AcceptEnv; the steps keep their records on the host instead.
-    addPreviousOutputInEnv: false,
-  };
+  return hostCommand(
+    parent,
+    name,
+    args,
+    {
+      create: asRoot(step.create, connection),
+      delete: step.delete && asRoot(step.delete, connection),
+      // The hash of what the step installs: a change replaces the command (new create, then the old delete,
+      // which finds a newer version in place and reverts nothing); no change, no run.
+      triggers: [step.hash],
+      // PULUMI_COMMAND_STDOUT would need sshd's AcceptEnv; the steps keep their records on the host instead.
+      addPreviousOutputInEnv: false,
+    },
+    dependsOn,
+  );
+}
+
+interface HostScript {
+  readonly create: string;
+  readonly delete?: string;
+  readonly triggers: pulumi.Input<unknown>[];
+  readonly addPreviousOutputInEnv: boolean;
+  /** Environment of a local command (a remote one runs in the login's own). */
+  readonly localEnvironment?: Record<string, string>;
+}
+
+/** One command on the host: local with sh, or remote over the host's SSH connection (its key kept secret). */
+function hostCommand(
+  parent: pulumi.Resource,
+  name: string,
+  args: VpsHostArgs,
+  common: HostScript,
+  dependsOn: pulumi.Resource[],
+): StepResource {
+  const connection = args.config.connection;
   const opts: pulumi.CustomResourceOptions = { parent, dependsOn };
+  const { localEnvironment, ...script } = common;
   if (connection.kind === "local") {
-    return new command.local.Command(name, { ...common, interpreter: ["/bin/sh", "-c"] }, opts);
+    const local = { ...script, ...(localEnvironment && { environment: localEnvironment }) };
+    return new command.local.Command(name, { ...local, interpreter: ["/bin/sh", "-c"] }, opts);
   }
   return new command.remote.Command(
     name,
     {
-      ...common,
+      ...script,
       connection: {
         host: connection.host,
         port: connection.port,
@@ -129,4 +187,9 @@ function stepCommand(
     },
     opts,
   );
+}
+
+/** `docker update --pids-limit <limit> <container>`: CIS 5.29's bound, which neither docker provider can set. */
+export function pidsLimitScript(container: string, limit: number): string {
+  return `docker update --pids-limit ${limit} ${shq(container)}`;
 }

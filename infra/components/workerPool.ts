@@ -5,7 +5,9 @@ import type { WorkerPoolPlan } from "../plan/types";
 import { renderCeleryConfig, stopTimeoutOf, workerArgv } from "../render/celery";
 import { readTemplate } from "../render/template";
 import { rotatedLogs } from "../render/logs";
-import { hardened, kitLabels } from "./common";
+import { workerPidsLimit } from "../render/pids";
+import { configVolume, hardened, kitLabels, tmpfsOf } from "./common";
+import { pidsLimitScript, type HostRunner } from "./vpsHost";
 
 export interface WorkerPoolArgs {
   readonly stack: string;
@@ -19,7 +21,16 @@ export interface WorkerPoolArgs {
   /** redis://… with the password (secret). */
   readonly brokerUrl: pulumi.Input<string>;
   readonly cgroupParent?: string;
+  /** Commands on the engine's host (VpsHost.run): sets each container's PIDs bound. Without it they have none. */
+  readonly run?: HostRunner;
 }
+
+/**
+ * The only writable path of a worker: the liveness file and billiard's `pymp-*` directories (measured with
+ * `docker diff`); its pages count against the container's limit, so it is small. PYTHONDONTWRITEBYTECODE (the
+ * image's ENV) keeps .pyc files out of the read-only root.
+ */
+const WORKER_TMPFS = { "/tmp": tmpfsOf("16m") };
 
 const configDir = "/etc/queuekit";
 /** Written by queuekit_celery's Liveness step every 10 s while the consumer runs. */
@@ -61,12 +72,27 @@ export class WorkerPool extends pulumi.ComponentResource {
       ),
     );
 
+    // One carrier per pool: every replica mounts the same files read-only.
+    const carried = configVolume(this, name, {
+      stack,
+      role: "worker",
+      what: `worker-${plan.name}`,
+      image: pool.image,
+      dir: configDir,
+      files: [
+        { file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig },
+        // BoundedRedeliveryTask: an OOM-killed task is redelivered a bounded number of times.
+        { file: `${configDir}/queuekit_celery.py`, content: readTemplate("celery/queuekit_celery.py") },
+      ],
+    });
+    const pidsLimit = workerPidsLimit(plan);
+
     this.nodeNames = [];
     this.containers = Array.from({ length: plan.replicas }, (_, i) => {
       const containerName = `qk-${stack}-worker-${plan.name}-${i}`;
       const nodeName = `${plan.name}-${i}@${containerName}`;
       this.nodeNames.push(nodeName);
-      return new docker.Container(
+      const container = new docker.Container(
         `${name}-${i}`,
         {
           name: containerName,
@@ -77,13 +103,9 @@ export class WorkerPool extends pulumi.ComponentResource {
           memory: plan.limit.mib,
           memorySwap: plan.memorySwap.mib,
           restart: "unless-stopped",
-          uploads: [
-            { file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig },
-            // BoundedRedeliveryTask: an OOM-killed task is redelivered a bounded number of times.
-            { file: `${configDir}/queuekit_celery.py`, content: readTemplate("celery/queuekit_celery.py") },
-          ],
+          volumes: [carried.mount],
           networksAdvanced: [{ name: args.network.name }],
-          ...hardened(plan.cpuShares),
+          ...hardened(plan.cpuShares, WORKER_TMPFS),
           healthcheck: {
             // queuekit_celery's Liveness step touches the file from the worker's event loop; reading its age costs
             // no second Python in the container's memory (inspect ping would: ~27 MiB the plan does not count).
@@ -97,13 +119,15 @@ export class WorkerPool extends pulumi.ComponentResource {
           stopSignal: "SIGTERM",
           stopTimeout: stopTimeoutOf(pool),
           destroyGraceSeconds: stopTimeoutOf(pool),
-          labels: [...kitLabels(stack, "worker"), { label: "queuekit.pool", value: plan.name }],
+          labels: [...kitLabels(stack, "worker"), { label: "queuekit.pool", value: plan.name }, carried.label],
           cgroupParent: args.cgroupParent,
           ...rotatedLogs,
         },
         // networkMode: each plugin records its own (ours the first network, the bridged one `bridge`); a switch must not replace.
         { parent: this, deleteBeforeReplace: true, ignoreChanges: ["networkMode"] },
       );
+      args.run?.(this, `${name}-${i}-pids`, pidsLimitScript(containerName, pidsLimit), [container.id], [container]);
+      return container;
     });
     this.registerOutputs({ ...summary, containers: this.containers.map((c) => c.name) });
   }

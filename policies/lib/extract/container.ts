@@ -1,6 +1,8 @@
-// docker.Container: its own properties (memory, memorySwap and memoryReservation in MiB) and uploads.
+// docker.Container: its own properties (memory, memorySwap and memoryReservation in MiB) and uploads. A container
+// created with `start: false` never runs: it is no container to the rules, only the files its uploads put into named
+// volumes (a "carrier" that delivers config to a container whose root filesystem is read-only).
 import { readLocal, type DeliveredFile } from "./assets";
-import { emptyExtraction, type Bind, type Extraction, type Port } from "../model/extraction";
+import { emptyExtraction, type Bind, type Extraction, type HostFile, type Port } from "../model/extraction";
 import { MiB } from "../parse/sizes";
 import {
   bool,
@@ -54,6 +56,10 @@ export async function fromContainer(p: unknown, host: Val<string>): Promise<Extr
           : new Unknown(`uploads[${i}]`, "has no content the pack can read");
     files.push({ path: file, content: text });
   }
+  if (bool(p, "start") === false) {
+    ex.files.push(...volumeFiles(p, files, host));
+    return ex;
+  }
   ex.containers.push({
     origin: "docker.Container",
     kind: "container",
@@ -88,15 +94,45 @@ function restartOf(restart: Val<string>, retries: Val<number>): Val<string> {
   return restart === "on-failure" && isKnown(retries) && retries > 0 ? `on-failure:${retries}` : restart;
 }
 
-/** `volumes[]` with a `hostPath`: host files (another resource may deliver them) seen inside the container. */
+/** Where the files of named volume `name` are indexed beside host files (never an absolute host path). */
+export const volumeSource = (name: string): string => `volume:${name}`;
+
+/**
+ * `volumes[]` with a `hostPath` (host files another resource may deliver) or a `volumeName` (files another
+ * container's uploads put there): what the container sees of them.
+ */
 function containerBinds(p: unknown): Bind[] {
   const volumes = list(p, "volumes");
   if (!isKnown(volumes)) return [];
   const out: Bind[] = [];
   for (const [i] of volumes.entries()) {
-    const source = str(p, `volumes.${i}.hostPath`);
+    const hostPath = str(p, `volumes.${i}.hostPath`);
+    const volume = str(p, `volumes.${i}.volumeName`);
     const target = str(p, `volumes.${i}.containerPath`);
-    if (isKnown(source) && isKnown(target) && source.startsWith("/")) out.push({ source, target });
+    if (!isKnown(target)) continue;
+    if (isKnown(hostPath) && hostPath.startsWith("/")) out.push({ source: hostPath, target });
+    else if (isKnown(volume) && volume !== "") out.push({ source: volumeSource(volume), target });
+  }
+  return out;
+}
+
+/** A never-started container's uploads that land in one of its named volumes, as that volume's files. */
+function volumeFiles(p: unknown, files: readonly DeliveredFile[], host: Val<string>): HostFile[] {
+  const volumes = containerBinds(p).filter((b) => b.source.startsWith("volume:"));
+  const out: HostFile[] = [];
+  for (const f of files) {
+    // The deepest mount holding the file is where it lands.
+    const holder = volumes
+      .map((v) => ({ ...v, dir: v.target.replace(/\/+$/, "") }))
+      .filter((v) => f.path.startsWith(v.dir + "/"))
+      .sort((a, b) => b.dir.length - a.dir.length)[0];
+    if (holder)
+      out.push({
+        ...f,
+        path: `${holder.source}/${f.path.slice(holder.dir.length + 1)}`,
+        origin: `uploads of never-started docker.Container "${String(str(p, "name"))}" (file ${f.path})`,
+        host,
+      });
   }
   return out;
 }

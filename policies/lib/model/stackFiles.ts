@@ -28,7 +28,8 @@ export class StackFiles {
   static async of(resources: readonly ResourceView[]): Promise<StackFiles> {
     // Only commands, copies and VpsHosts put files on hosts or run compose files (a VpsHost counts with the
     // summary it stands for: its outputs, or the inputs seen earlier in the run).
-    // A docker.Container counts with its volumes only (its bind mounts); it is cheap to read again.
+    // A docker.Container counts with its volumes only (its bind mounts and named volumes); it is cheap to read
+    // again. One never started also counts with its uploads: the files it puts into its named volumes.
     const indexed = resources.filter(
       (r) => READS_FILES.has(r.type) || r.type === TYPES.vpsHost || r.type === TYPES.container,
     );
@@ -36,7 +37,7 @@ export class StackFiles {
       r.type === TYPES.vpsHost
         ? { ...r, props: vpsHostSummary(r.urn, r.props) }
         : r.type === TYPES.container
-          ? { ...r, props: { volumes: at(unproxy(r.props), "volumes") } }
+          ? { ...r, props: containerKey(r.props) }
           : r,
     );
     const key = (await Promise.all(keyed.map(fingerprint))).join(",");
@@ -90,11 +91,11 @@ export class StackFiles {
 
   /** Whether `r` brings anything only the stack phase decides (so a rule's stack phase looks at it). */
   async needsStackPhase(r: ResourceView): Promise<boolean> {
-    // A docker.Container reads other resources' files only through a volume with a hostPath.
-    const binds =
-      r.type === TYPES.container &&
-      this.files.size > 0 &&
-      JSON.stringify(at(unproxy(r.props), "volumes") ?? []).includes("hostPath");
+    // A docker.Container reads other resources' files only through a volume: a hostPath, or a named volume a
+    // never-started container's uploads fill.
+    const volumes =
+      r.type === TYPES.container && this.files.size > 0 && JSON.stringify(at(unproxy(r.props), "volumes") ?? []);
+    const binds = typeof volumes === "string" && (volumes.includes("hostPath") || volumes.includes("volumeName"));
     const ex = this.extractions.get(r.urn) ?? (binds ? await extract(r) : undefined);
     if (!ex) return false;
     let needs = this.needs.get(ex);
@@ -125,6 +126,13 @@ export class StackFiles {
     }
     return { containers, problems };
   }
+}
+
+/** What of a docker.Container the stack's files depend on: its volumes, and a never-started one's uploads. */
+function containerKey(props: unknown): Record<string, unknown> {
+  const p = unproxy(props);
+  const volumes = at(p, "volumes");
+  return at(p, "start") === false ? { volumes, start: false, uploads: at(p, "uploads") } : { volumes };
 }
 
 /**
