@@ -7,7 +7,7 @@ import { Monitoring } from "./components/monitoring";
 import { Prometheus } from "./components/prometheus";
 import { RedisBroker } from "./components/redisBroker";
 import { kitLabels } from "./components/common";
-import { VpsHost } from "./components/vpsHost";
+import { LOCAL_DOCKER_HOST, VpsHost } from "./components/vpsHost";
 import { WorkerPool } from "./components/workerPool";
 import { ConfigError } from "./config/errors";
 import { readStackConfig } from "./config/pulumi";
@@ -17,6 +17,8 @@ import { planMemory } from "./plan/planner";
 
 const stack = pulumi.getStack();
 const { config, redisPassword, sshPrivateKey, flowerPassword, plan } = configAndPlan();
+// The local engine: the provider's standard `docker:host` config, else the unix socket (a test's throw-away engine).
+const localDockerHost = new pulumi.Config("docker").get("host") ?? LOCAL_DOCKER_HOST;
 
 const host = new VpsHost("host", {
   stack,
@@ -24,6 +26,7 @@ const host = new VpsHost("host", {
   plan: plan.host,
   redisTcpBacklog: config.redis.tcpBacklog,
   sshPrivateKey,
+  localDockerHost,
 });
 // Every Docker resource waits for the prepared host; destroy goes in reverse.
 const engine = new docker.Provider("docker", dockerEngine(config.host.connection), { dependsOn: [host.ready] });
@@ -35,7 +38,15 @@ const network = new docker.Network(
 
 const redis = new RedisBroker(
   "redis",
-  { stack, config: config.redis, plan: plan.redis, network, password: redisPassword, cgroupParent: host.cgroupParent },
+  {
+    stack,
+    config: config.redis,
+    plan: plan.redis,
+    network,
+    password: redisPassword,
+    cgroupParent: host.cgroupParent,
+    run: host.run,
+  },
   { providers: { docker: engine }, dependsOn: [host.ready] },
 );
 
@@ -53,6 +64,7 @@ const workers = plan.workers.map(
         network,
         brokerUrl: redis.url,
         cgroupParent: host.cgroupParent,
+        run: host.run,
       },
       { providers: { docker: engine }, dependsOn: [host.ready, redis] },
     ),
@@ -72,6 +84,7 @@ const monitoring =
       redisPassword,
       queues: plan.workers.flatMap((pool) => pool.queues),
       cgroupParent: host.cgroupParent,
+      run: host.run,
     },
     // Not after Redis: the exporter reports redis_up 0 until Redis answers, so both start at once.
     { providers: { docker: engine }, dependsOn: [host.ready] },
@@ -91,6 +104,7 @@ const prometheus =
       exporterHost: monitoring.container.name,
       alertRules: monitoring.alertRules,
       cgroupParent: host.cgroupParent,
+      run: host.run,
     },
     { providers: { docker: engine }, dependsOn: [host.ready] },
   );
@@ -178,7 +192,7 @@ function configAndPlan() {
 
 // Local engine on the unix socket; a VPS's engine over SSH (the docker CLI's ssh:// transport).
 function dockerEngine(connection: Connection): docker.ProviderArgs {
-  if (connection.kind === "local") return { host: "unix:///var/run/docker.sock" };
+  if (connection.kind === "local") return { host: localDockerHost };
   return {
     host: `ssh://${connection.user}@${connection.host}:${connection.port}`,
     // BatchMode: no one is there to answer a password or host-key prompt; fail with ssh's message instead.
