@@ -29,7 +29,10 @@ pulumi.runtime.setAllConfig(
 );
 const plan = planMemory(parseConfig({ preset: "4GiB", host, workers }));
 
-const containers = (): Registered[] => registered.filter((r) => r.type === "docker:index/container:Container");
+const allContainers = (): Registered[] => registered.filter((r) => r.type === "docker:index/container:Container");
+/** The containers that run; the config carriers (`start: false`) only hold files for them. */
+const containers = (): Registered[] => allContainers().filter((c) => c.inputs["start"] !== false);
+const carriers = (): Registered[] => allContainers().filter((c) => c.inputs["start"] === false);
 const byName = (name: string): Registered => {
   const r = containers().find((c) => c.inputs["name"] === name);
   assert.ok(r, `container ${name} registered`);
@@ -71,6 +74,31 @@ describe("the program, mocked", () => {
     }
   });
 
+  it("read-only roots: config through a never-started carrier's volume, mounted read-only; a PIDs bound each", () => {
+    const names = containers().map((c) => String(c.inputs["name"]));
+    assert.deepEqual(
+      carriers()
+        .map((c) => String(c.inputs["name"]))
+        .sort(),
+      ["qk-prod-monitoring-config", "qk-prod-redis-config", "qk-prod-worker-default-config"],
+    );
+    for (const c of containers()) {
+      const name = String(c.inputs["name"]);
+      assert.equal(c.inputs["readOnly"], true, name);
+      assert.equal(c.inputs["uploads"], undefined, `${name}: no uploads (Docker refuses them on a read-only root)`);
+      const volumes = c.inputs["volumes"] as { volumeName: string; readOnly?: boolean }[];
+      assert.ok(
+        volumes.some((v) => v.volumeName === `${name.replace(/-\d+$/, "")}-config` && v.readOnly === true),
+        `${name}: its carrier's volume, read-only: ${JSON.stringify(volumes)}`,
+      );
+    }
+    const pids = registered.filter((r) => r.type === "command:remote:Command" && r.name.endsWith("-pids"));
+    assert.deepEqual(
+      pids.map((p) => String(p.inputs["create"]).split(" ").slice(-1)[0]).sort(),
+      names.map((n) => `'${n}'`).sort(),
+    );
+  });
+
   it("reaches the VPS's Docker over ssh:// with BatchMode and the configured ssh options", () => {
     const provider = registered.find((r) => r.type === "pulumi:providers:docker");
     assert.equal(provider?.inputs["host"], "ssh://root@203.0.113.10:22");
@@ -100,10 +128,10 @@ describe("the program, mocked", () => {
 
   it("no password or key where `docker inspect` shows it: argv, env, labels, healthcheck, the provider", () => {
     const visible = [
-      ...containers().flatMap((c) => ["command", "envs", "labels", "healthcheck"].map((k) => c.inputs[k])),
+      ...allContainers().flatMap((c) => ["command", "envs", "labels", "healthcheck"].map((k) => c.inputs[k])),
       registered.find((r) => r.type === "pulumi:providers:docker")?.inputs,
     ];
-    assert.equal(visible.length, 3 * 4 + 1);
+    assert.equal(visible.length, 6 * 4 + 1);
     const text = JSON.stringify(visible);
     assert.ok(!text.includes(PASSWORD), "the Redis password");
     assert.ok(!text.includes("key-under-test-91c2"), "the ssh key");
