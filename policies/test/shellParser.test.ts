@@ -93,6 +93,8 @@ describe("shell parser: commands in variables and functions", () => {
       "docker run -m 1g x",
       "docker run -m 2g x",
     ]);
+    assert.deepEqual(runs(`say() { echo "$*" $*; }; say a "b c"`), ["echo a b c a b c"]);
+    assert.equal(readScript(`say() { echo "$*"; }; say a "b c"`).invocations[0]!.argv.length, 2);
     assert.deepEqual(runs("never_called() { docker run -m $1 x; }"), ["docker run -m ?$1 x"]);
     assert.deepEqual(runs("loop() { loop; }; loop"), []);
   });

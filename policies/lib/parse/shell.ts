@@ -239,7 +239,9 @@ class Evaluator {
       if ((p.v === "@" || p.v === "*") && !p.o && this.positional) {
         // "$@": each argument its own field; $@ / $*: each argument split again.
         this.positional.forEach((arg, i) => {
-          if (i > 0 && (p.q !== true || p.v === "@")) flush();
+          if (i > 0 && p.q === true && p.v === "*")
+            literal(" "); // "$*": one field, arguments joined by a blank
+          else if (i > 0) flush();
           expanded(arg, p.q === true);
         });
         if (this.positional.length > 0) real = true;
