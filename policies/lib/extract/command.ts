@@ -2,7 +2,7 @@
 // sysctl calls; scripts read as shell words, `sh -c` scripts included.
 import { basename, readScript, unreadScript, type Invocation } from "../parse/commandLine";
 import { shortPort } from "../parse/composeFile";
-import { composeFilesOf, lastFlag, parseDockerCommand, type DockerInvocation } from "../parse/dockerCli";
+import { cliHardening, composeFilesOf, lastFlag, parseDockerCommand, type DockerInvocation } from "../parse/dockerCli";
 import { filesWritten, settingsFromInvocations } from "../model/deliveredFiles";
 import { hostOfDockerUrl } from "../model/dockerHosts";
 import {
@@ -194,6 +194,7 @@ function fromDockerRun(
     files: boundFiles(cliBinds(inv), hostFiles, "/"),
     binds: cliBinds(inv),
     script,
+    hardening: cliHardening(inv),
   };
 }
 

@@ -52,6 +52,7 @@ export function fromComposeService(s: ComposeService, file: HostFile, siblings: 
     networkMode: s.networkMode,
     argv,
     files: boundFiles(s.binds, siblings, path.posix.dirname(file.path)),
+    hardening: s.hardening,
     binds: s.binds.map((b) => ({
       source: path.posix.resolve(path.posix.dirname(file.path), b.source),
       target: b.target,

@@ -13,6 +13,7 @@ import { emptyExtraction, type Extraction } from "../model/extraction";
 import { unproxy } from "../parse/propertyValues";
 import { TYPES, type ResourceView } from "./resource";
 import { fromContainer } from "./container";
+import { containerHardening } from "./containerFields";
 import { fromService } from "./service";
 import { fromCommand } from "./command";
 import { fromCopy } from "./copy";
@@ -71,8 +72,11 @@ async function extractFresh(r: ResourceView): Promise<Extraction> {
   const props = unproxy(r.props);
   const provider = r.provider ? { type: r.provider.type, props: unproxy(r.provider.props) } : undefined;
   switch (r.type) {
-    case TYPES.container:
-      return fromContainer(props, hostOfDockerProvider(provider));
+    case TYPES.container: {
+      const ex = await fromContainer(props, hostOfDockerProvider(provider));
+      const hardening = containerHardening(props);
+      return { ...ex, containers: ex.containers.map((c) => ({ ...c, hardening })) };
+    }
     case TYPES.service:
       return fromService(props, hostOfDockerProvider(provider));
     case TYPES.localCommand:

@@ -1,6 +1,6 @@
 // docker.Service (Swarm): memoryBytes in bytes; no swap setting; ports published through the ingress mesh.
 import { emptyExtraction, type Extraction } from "../model/extraction";
-import { isKnown, isUnknown, list, num, str, stringMap, strings, type Val } from "../parse/propertyValues";
+import { bool, isKnown, isUnknown, list, num, str, stringMap, strings, type Val } from "../parse/propertyValues";
 import { at1, checkTests, joinArgv } from "./containerFields";
 
 // docker.Service (Swarm): memoryBytes in bytes; no swap setting; ports published through the ingress mesh
@@ -53,6 +53,16 @@ export async function fromService(p: unknown, host: Val<string>): Promise<Extrac
     networkMode: undefined,
     argv: joinArgv(strings(p, `${ts}.containerSpec.commands`), strings(p, `${ts}.containerSpec.args`)),
     files: [],
+    // The provider's Swarm task spec has no CPU weight, no-new-privileges or PIDs limit.
+    hardening: {
+      readOnlyRoot: bool(p, `${ts}.containerSpec.readOnly`),
+      capDrop: strings(p, `${ts}.containerSpec.capDrops`),
+      securityOpts: undefined,
+      pidsLimit: undefined,
+      cpuShares: undefined,
+      user: str(p, `${ts}.containerSpec.user`),
+      settable: new Set(["readOnlyRoot", "capDrop", "user"]),
+    },
   });
   return ex;
 }

@@ -55,7 +55,35 @@ export interface ContainerSpec {
   readonly binds?: readonly Bind[];
   /** The script a CLI container came from (create/update/delete of a Command). */
   readonly script?: "create" | "update" | "delete";
+  /** CIS 5.x runtime hardening as set; undefined where the source is not read for it (see Hardening). */
+  readonly hardening?: Hardening;
 }
+
+/**
+ * Runtime hardening settings (the container-hardening advisories). A key absent from `settable` cannot be set
+ * through this kind of source (Swarm services have no CPU weight, no-new-privileges or capability drops in
+ * the provider; docker.Container has no PIDs limit): its rule reports that instead of a missing value.
+ */
+export interface Hardening {
+  readonly readOnlyRoot: Val<boolean>;
+  readonly capDrop: Val<string[]>;
+  readonly securityOpts: Val<string[]>;
+  readonly pidsLimit: Val<number>;
+  readonly cpuShares: Val<number>;
+  readonly user: Val<string>;
+  readonly settable: ReadonlySet<HardeningKey>;
+}
+
+export type HardeningKey = Exclude<keyof Hardening, "settable">;
+
+export const ALL_HARDENING: ReadonlySet<HardeningKey> = new Set([
+  "readOnlyRoot",
+  "capDrop",
+  "securityOpts",
+  "pidsLimit",
+  "cpuShares",
+  "user",
+]);
 
 /** A bind mount: an absolute host path and where it appears inside the container. */
 export interface Bind {

@@ -3,6 +3,7 @@
 import type * as Yaml from "yaml";
 import { splitWords } from "./shell";
 import { isRecord, Unknown, type Val } from "./propertyValues";
+import { ALL_HARDENING, type Hardening } from "../model/extraction";
 
 export interface ComposePort {
   readonly hostIp?: string;
@@ -33,6 +34,8 @@ export interface ComposeService {
   readonly replicas: Val<number>;
   /** Bind mounts: host path (relative to the compose file's directory when not absolute) → container path. */
   readonly binds: readonly { source: string; target: string }[];
+  /** read_only, cap_drop, security_opt, pids_limit (or deploy.resources.limits.pids), cpu_shares, user. */
+  readonly hardening: Hardening;
 }
 
 export interface ComposeFile {
@@ -125,6 +128,15 @@ function service(name: string, s: Record<string, unknown>, problems: string[]): 
     networkMode: asString(at("network_mode")),
     replicas: deploy("mode") === "global" ? 1 : asNumber(first(deploy("replicas"), at("scale"))),
     binds: binds(s["volumes"]),
+    hardening: {
+      readOnlyRoot: asBool(at("read_only")),
+      capDrop: asStrings(at("cap_drop")),
+      securityOpts: asStrings(at("security_opt")),
+      pidsLimit: asNumber(first(deploy("resources.limits.pids"), at("pids_limit"))),
+      cpuShares: asNumber(at("cpu_shares")),
+      user: asString(at("user")),
+      settable: ALL_HARDENING,
+    },
   };
 }
 

@@ -3,6 +3,8 @@
 // clustered booleans `-dit`, `-dm 1g`), booleans with `=false`, `--` ending the options.
 import type { Word } from "./shell";
 import { basename } from "./commandLine";
+import { isKnown, Unknown, type Val } from "./propertyValues";
+import { ALL_HARDENING, type Hardening } from "../model/extraction";
 
 export type DockerVerb = "run" | "create" | "update";
 
@@ -228,4 +230,35 @@ export function composeFilesOf(argv: readonly Word[]): Word[] | undefined {
     else if (COMPOSE_VALUED.has(w.text)) k++;
   }
   return files;
+}
+
+/** `docker run/create` hardening flags: --read-only, --cap-drop, --security-opt, --pids-limit, --cpu-shares/-c, --user/-u. */
+export function cliHardening(inv: DockerInvocation): Hardening {
+  const word = (flag: string): Val<string> => {
+    const w = lastFlag(inv, flag);
+    if (!w) return undefined;
+    return w.dynamic ? new Unknown(`--${flag} ${w.text}`, "comes from the shell environment") : w.text;
+  };
+  const words = (flag: string): Val<string[]> => {
+    const ws = inv.flags.get(flag) ?? [];
+    const dynamic = ws.find((w) => w.dynamic);
+    if (dynamic) return new Unknown(`--${flag} ${dynamic.text}`, "comes from the shell environment");
+    return ws.length ? ws.flatMap((w) => w.text.split(",")) : undefined;
+  };
+  const number = (flag: string): Val<number> => {
+    const v = word(flag);
+    if (!isKnown(v)) return v;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : new Unknown(`--${flag} ${v}`, "is not a number");
+  };
+  const readOnly = word("read-only");
+  return {
+    readOnlyRoot: isKnown(readOnly) ? readOnly !== "false" : readOnly,
+    capDrop: words("cap-drop"),
+    securityOpts: words("security-opt"),
+    pidsLimit: number("pids-limit"),
+    cpuShares: number("cpu-shares"),
+    user: word("user"),
+    settable: ALL_HARDENING,
+  };
 }
