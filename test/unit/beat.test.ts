@@ -2,7 +2,7 @@
 // refusal), and what it renders — the schedule executed by Python, the argv run by a real sh.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
@@ -159,8 +159,9 @@ describe("beat render", () => {
 
   it("Python reads the schedule back exactly as configured, with a state write per sent task", () => {
     const settings = renderBeatSettings("prod", beat);
+    // Debian's Python with its Celery (the settings import celery.beat), as in the images.
     const r = spawnSync(
-      "python3",
+      "/usr/bin/python3",
       [
         "-c",
         `import json, sys\nns = {}\nexec(sys.stdin.read(), ns)\nprint(json.dumps({k: ns[k] for k in ("beat_schedule", "beat_sync_every", "beat_max_loop_interval")}))`,
@@ -187,6 +188,38 @@ describe("beat render", () => {
       beat_sync_every: 1,
       beat_max_loop_interval: 60,
     });
+  });
+
+  it("keeps the state a SIGKILL interrupts: written through at each sync (the default dbm kept it in memory)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "qk-beat-state-"));
+    // Write an entry twice with a sync after each, then die as an OOM kill does; a second process reads it back.
+    const write = (open: string) =>
+      `import os, shelve\nns = {}\nexec(open(${JSON.stringify(path.join(dir, "settings.py"))}).read(), ns)\n` +
+      `d = ${open}\nd["entries"] = {"tick": 1}\nd.sync()\nd["entries"] = {"tick": 2}\nd.sync()\nos.kill(os.getpid(), 9)\n`;
+    const read = (open: string) =>
+      `import json, shelve\nns = {}\nexec(open(${JSON.stringify(path.join(dir, "settings.py"))}).read(), ns)\n` +
+      `print(json.dumps(dict(${open})))\n`;
+    try {
+      writeFileSync(path.join(dir, "settings.py"), renderBeatSettings("prod", beat));
+      const durable = `ns["DurableScheduler"].persistence.open(${JSON.stringify(path.join(dir, "durable"))})`;
+      // The dbm Celery's default shelve.open picks in the images (no python3-gdbm there): ndbm.
+      const plain = `shelve.Shelf(__import__("dbm.ndbm").ndbm.open(${JSON.stringify(path.join(dir, "plain"))}, "c"), writeback=True)`;
+      for (const open of [durable, plain]) {
+        const killed = spawnSync("/usr/bin/python3", ["-c", write(open)], { encoding: "utf8" });
+        assert.equal(killed.signal, "SIGKILL", killed.stderr);
+      }
+      const back = (open: string) => {
+        const r = spawnSync("/usr/bin/python3", ["-c", read(open)], { encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr);
+        return JSON.parse(r.stdout) as unknown;
+      };
+      assert.deepEqual(back(durable), { entries: { tick: 2 } });
+      // What ndbm keeps of the same writes: nothing.
+      assert.deepEqual(back(plain), {});
+      assert.match(renderBeatSettings("prod", beat), /^beat_scheduler = "queuekit_celeryconfig:DurableScheduler"$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("without beat.schedule it leaves the app's own periodic tasks alone", () => {
