@@ -73,11 +73,18 @@ func Parse(src string) (out []byte) {
 	c := &converter{src: src}
 	parser := syntax.NewParser(syntax.Variant(syntax.LangBash))
 	// Converted once parsing stops: a statement is handed over before the here-documents it opens are read.
+	// The sequence is read to its end (Parser.Stmts stops at an error and its iterator then panics, v3.14.1).
 	var stmts []*syntax.Stmt
-	err := parser.Stmts(strings.NewReader(src), func(s *syntax.Stmt) bool {
+	var err error
+	for s, e := range parser.StmtsSeq(strings.NewReader(src)) {
+		if e != nil {
+			if err == nil {
+				err = e
+			}
+			continue
+		}
 		stmts = append(stmts, s)
-		return true
-	})
+	}
 	c.stmts(stmts)
 	res.Commands = c.out
 	if res.Commands == nil {
