@@ -97,6 +97,11 @@ describe("shell parser: commands in variables and functions", () => {
     assert.equal(readScript(`say() { echo "$*"; }; say a "b c"`).invocations[0]!.argv.length, 2);
     assert.deepEqual(runs("never_called() { docker run -m $1 x; }"), ["docker run -m ?$1 x"]);
     assert.deepEqual(runs("loop() { loop; }; loop"), []);
+    // Ten calls per level, five levels: 11111 calls, followed up to a bound, the rest reported as not read.
+    const fanOut = Array.from({ length: 4 }, (_, i) => `f${i}() { ${`f${i + 1}; `.repeat(10)}}`).join("\n");
+    const deep = parseScript(`${fanOut}\nf4() { docker ps; }\nf0`);
+    assert.ok(deep.commands.length > 1000 && deep.commands.length < 2000, String(deep.commands.length));
+    assert.match(deep.problems[0]!, /function calls past the first 2000 are not followed/);
   });
 });
 

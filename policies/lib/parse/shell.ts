@@ -81,21 +81,26 @@ export function parseScript(src: string, env: Env = new Map()): Script {
     return { commands: [], problems: [`the shell parser failed: ${(e as Error).message}`] };
   }
   const commands: SimpleCommand[] = [];
-  const functions: Functions = { bodies: new Map(), called: new Set() };
+  const functions: Functions = { bodies: new Map(), called: new Set(), calls: 0, problems: [] };
   const top = new Evaluator(new Map(env), new Set(env.keys()), holes, commands, functions);
   top.run(parsed.c);
   // A function the script defines but never calls still counts as run (once, its arguments not visible).
   for (const [name, body] of functions.bodies) if (!functions.called.has(name)) top.call(name, body, undefined);
-  return { commands, problems: [...(parsed.e ?? [])] };
+  return { commands, problems: [...(parsed.e ?? []), ...functions.problems] };
 }
 
 interface Functions {
   readonly bodies: Map<string, readonly JCmd[]>;
   readonly called: Set<string>;
+  /** Calls followed so far, against MAX_CALLS. */
+  calls: number;
+  readonly problems: string[];
 }
 
 /** How deep function calls are followed (a recursive function stops here). */
 const MAX_CALL_DEPTH = 8;
+/** How many calls of one script are followed: functions calling each other many times cannot stall a preview. */
+const MAX_CALLS = 2000;
 
 /** Evaluates parsed commands in order, tracking the variables they set; appends what they run to `out`. */
 class Evaluator {
@@ -124,6 +129,11 @@ class Evaluator {
   call(name: string, body: readonly JCmd[], args: readonly Word[] | undefined): void {
     this.functions.called.add(name);
     if (this.depth >= MAX_CALL_DEPTH) return;
+    if (++this.functions.calls > MAX_CALLS) {
+      if (this.functions.calls === MAX_CALLS + 1)
+        this.functions.problems.push(`function calls past the first ${MAX_CALLS} are not followed (from ${name})`);
+      return;
+    }
     const inner = new Evaluator(
       this.vars,
       this.exportedNames,
