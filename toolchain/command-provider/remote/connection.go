@@ -131,9 +131,7 @@ func checkBaseValues(m property.Map, prefix string) []p.CheckFailure {
 		fail("port", fmt.Sprintf("%sport is %v: it must be a whole number from 1 to 65535 (default 22)", prefix, n))
 	}
 	if n, ok := knownNumber(m, "dialErrorLimit"); ok && (n != float64(int(n)) || n < -1) {
-		fail("dialErrorLimit", fmt.Sprintf("%sdialErrorLimit is %v: it must be a whole number ≥ 1, or -1 for unlimited (default 10)", prefix, n))
-	} else if ok && n == 0 {
-		fail("dialErrorLimit", prefix+"dialErrorLimit is 0: no dial would be attempted; use ≥ 1, or -1 for unlimited (default 10)")
+		fail("dialErrorLimit", fmt.Sprintf("%sdialErrorLimit is %v: it must be a whole number ≥ 0, or -1 for unlimited (default 10)", prefix, n))
 	}
 	if n, ok := knownNumber(m, "perDialTimeout"); ok && (n != float64(int(n)) || n < 0) {
 		fail("perDialTimeout", fmt.Sprintf("%sperDialTimeout is %v: it must be a whole number of seconds ≥ 0, 0 for no limit (default 15)", prefix, n))
@@ -242,7 +240,7 @@ func (c *connectionBase) limit() int {
 	return *c.DialErrorLimit
 }
 
-// retryDial calls dial until it succeeds or `limit` attempts failed (-1: no limit), backing off from 100 ms to 5 s
+// retryDial calls dial until it succeeds or `limit` attempts failed (-1: no limit; 0 acts as 1, as upstream), backing off from 100 ms to 5 s
 // between attempts, and shows the progress as a status line.
 func retryDial[T any](ctx context.Context, what string, limit int, dial func() (T, error)) (T, error) {
 	delay := 100 * time.Millisecond

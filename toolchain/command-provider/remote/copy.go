@@ -233,6 +233,9 @@ func copyArchive(c *sftp.Client, a *resource.Archive, remotePath string) error {
 		}
 		return writeRemote(c, dest, rc, 0)
 	case a.IsAssets():
+		if err := hydrateMembers(a); err != nil {
+			return err
+		}
 		st, err := remoteStat(c, remotePath)
 		if err != nil {
 			return err
@@ -269,6 +272,36 @@ func copyArchive(c *sftp.Client, a *resource.Archive, remotePath string) error {
 		}
 	}
 	return errors.New("source: the archive has no path, URI or assets")
+}
+
+// hydrateMembers turns the members of an asset archive that arrived in their serialized form (maps with the
+// asset/archive signature, which is how infer's decoding leaves nested members) back into assets and archives:
+// an archive's reader silently skips members of any other type, so nothing would be copied.
+func hydrateMembers(a *resource.Archive) error {
+	for name, m := range a.Assets {
+		obj, ok := m.(map[string]any)
+		if !ok {
+			continue
+		}
+		if asset, isAsset, err := resource.DeserializeAsset(obj); err != nil {
+			return fmt.Errorf("source: member %s: %w", name, err)
+		} else if isAsset {
+			a.Assets[name] = asset
+			continue
+		}
+		arch, isArchive, err := resource.DeserializeArchive(obj)
+		if err != nil {
+			return fmt.Errorf("source: member %s: %w", name, err)
+		}
+		if !isArchive {
+			return fmt.Errorf("source: member %s is neither an asset nor an archive", name)
+		}
+		if err := hydrateMembers(arch); err != nil {
+			return err
+		}
+		a.Assets[name] = arch
+	}
+	return nil
 }
 
 // copyPath copies a local file or directory: a file into remotePath (or into it when it is a directory); a

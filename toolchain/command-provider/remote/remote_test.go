@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi-go-provider/infer/types"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
@@ -64,6 +65,10 @@ func TestRetryDialHonoursTheLimit(t *testing.T) {
 	_, err := retryDial(context.Background(), "Dial x", 3, func() (int, error) { calls++; return 0, errors.New("refused") })
 	if calls != 3 || err == nil || !strings.Contains(err.Error(), "after 3 failed attempts") || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("calls %d, err %v", calls, err)
+	}
+	calls = 0
+	if _, err := retryDial(context.Background(), "Dial x", 0, func() (int, error) { calls++; return 0, errors.New("refused") }); calls != 1 || err == nil {
+		t.Fatalf("dialErrorLimit 0: %d calls, err %v", calls, err)
 	}
 	calls = 0
 	v, err := retryDial(context.Background(), "Dial x", -1, func() (int, error) {
@@ -131,5 +136,41 @@ func TestNeedsCopyOnlyForContentOrDestination(t *testing.T) {
 	newPath.RemotePath = "/y"
 	if !needsCopy(base, newPath) {
 		t.Error("new remotePath not copied")
+	}
+}
+
+// infer decodes the members of an asset archive as serialized maps; the copy must see assets again, or the
+// archive's reader yields nothing (found by the e2e test: an AssetArchive copied no file).
+func TestAssetArchiveMembersSurviveInferDecoding(t *testing.T) {
+	a, _ := resource.NewTextAsset("A")
+	inner, _ := resource.NewAssetArchive(map[string]any{"c.txt": a})
+	arch, err := resource.NewAssetArchive(map[string]any{"a.txt": a, "sub/b.txt": a, "nested": inner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, f, err := infer.DefaultCheck[CopyToRemoteInputs](context.Background(), property.NewMap(map[string]property.Value{
+		"source": property.New(arch), "remotePath": property.New("/x"),
+	}))
+	if err != nil || in.Source.Archive == nil {
+		t.Fatalf("decode: %v %v", f, err)
+	}
+	if err := hydrateMembers(in.Source.Archive); err != nil {
+		t.Fatal(err)
+	}
+	r, err := in.Source.Archive.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for {
+		name, blob, err := r.Next()
+		if err != nil {
+			break
+		}
+		_ = blob.Close()
+		names = append(names, name)
+	}
+	if strings.Join(names, ",") != "a.txt,nested/c.txt,sub/b.txt" {
+		t.Fatalf("members %v", names)
 	}
 }
