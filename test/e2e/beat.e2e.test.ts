@@ -205,5 +205,13 @@ describe("celery beat: one scheduler, on schedule, through kills", () => {
     await waitRunning(out.beatContainer);
     assert.deepEqual(beatContainers(stack.name), [out.beatContainer], "still one beat");
     await window(out, 30, "after docker kill and pulumi up");
+    // Its health check: the state file written within the last 10 minutes (a sync at least every 3 min).
+    const t0 = Date.now();
+    let health = "";
+    while (Date.now() - t0 < 120_000 && health !== "healthy") {
+      health = inspect<{ State: { Health?: { Status: string } } }>(out.beatContainer).State.Health?.Status ?? "none";
+      if (health !== "healthy") await sleep(2000);
+    }
+    assert.equal(health, "healthy");
   });
 });
