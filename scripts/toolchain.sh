@@ -11,13 +11,13 @@
 #      so a second run is instant and concurrent runs wait for each other (flock).
 # Nothing here downloads a plugin at run time: PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION is always set.
 #
-# The docker plugin (QUEUEKIT_DOCKER_PROVIDER): `bridge` builds it from the upstream Terraform docker provider through
-# Pulumi's bridge (toolchain/bridge-docker, scripts/toolchain-bridge.sh; issue 11); `own` is queuekit's own
-# implementation (toolchain/providers), the fallback.
+# The docker plugin (QUEUEKIT_DOCKER_PROVIDER): `bridge` (the default) builds it from the upstream Terraform docker
+# provider through Pulumi's bridge (toolchain/bridge-docker, scripts/toolchain-bridge.sh; issue 11; a cold build is
+# ~10 min of CPU, cached after); `own` is queuekit's own implementation (toolchain/providers), the fallback.
 set -euo pipefail
 
 # The one line that picks the docker plugin when QUEUEKIT_DOCKER_PROVIDER is not set: bridge or own.
-DEFAULT_DOCKER_PROVIDER=own
+DEFAULT_DOCKER_PROVIDER=bridge
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../toolchain/versions.env
