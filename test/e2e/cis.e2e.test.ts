@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { cgroupParentOf } from "../../infra/render/host/paths";
+import { EXPORTER_PIDS_LIMIT, REDIS_PIDS_LIMIT, workerPidsLimit } from "../../infra/render/pids";
 import {
   cisSection5,
   ENGINE,
@@ -14,13 +15,15 @@ import {
   type DockerInfo,
   type InspectJson,
 } from "./cis";
-import { demoPoolStack, docker, type TestStack, testStackName } from "./harness";
+import { demoPoolStack, docker, sh, type TestStack, testStackName } from "./harness";
 
 // Redis on PORT, the exporter on PORT + 10000 (demoPoolStack): beside `npm run up` and the other e2e stacks.
 const PORT = 26384;
 const EXPORTER_PORT = PORT + 10000;
 
 interface Outputs {
+  redisUrl: string;
+  memoryPlan: { workers: { concurrency: number }[] };
   redisContainer: string;
   workerContainers: string[];
   metricsUrl: string;
@@ -86,6 +89,19 @@ describe("CIS Docker Benchmark section 5 on a deployed stack", () => {
     assert.equal(out.metricsUrl, `http://127.0.0.1:${EXPORTER_PORT}/metrics`);
     const checked = [...new Set(results.filter((r) => r.container !== ENGINE).map((r) => r.container))].sort();
     assert.deepEqual(checked, expected);
+  });
+
+  it("the PIDs bound is the plan's; the Redis password is in no container's docker inspect, carriers included", () => {
+    const limitOf = (c: string): number => Number(docker(`inspect --format '{{.HostConfig.PidsLimit}}' ${c}`));
+    assert.equal(limitOf(out.redisContainer), REDIS_PIDS_LIMIT);
+    assert.equal(limitOf(`qk-${stack.name}-monitoring`), EXPORTER_PIDS_LIMIT);
+    assert.equal(limitOf(out.workerContainers[0]!), workerPidsLimit(out.memoryPlan.workers[0]!));
+    const password = decodeURIComponent(new URL(out.redisUrl).password);
+    assert.ok(password.length >= 8, "the stack has a password");
+    const all = lines(docker(`ps -aq --filter label=queuekit.stack=${stack.name}`));
+    assert.ok(!docker(`inspect ${all.join(" ")}`).includes(password), "the password in docker inspect");
+    for (const c of all)
+      assert.ok(!sh(`docker logs ${c} 2>&1`).stdout.includes(password), `the password in ${c}'s logs`);
   });
 
   it("no WARN apart from the documented host-level controls", () => {
