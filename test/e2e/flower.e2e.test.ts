@@ -7,7 +7,18 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { demoPoolStack, docker, inspect, leftovers, ok, pythonJson, repo, TestStack, testStackName } from "./harness";
+import {
+  demoPoolStack,
+  docker,
+  inspect,
+  leftovers,
+  ok,
+  pythonJson,
+  repo,
+  sh,
+  TestStack,
+  testStackName,
+} from "./harness";
 
 const PORT = 27451; // Redis; the exporter on PORT + 10000 (demoPoolStack)
 const FLOWER_PORT = 27452;
@@ -34,8 +45,11 @@ describe("flower: basic auth from a secret, on loopback, planned", () => {
   // Hex and a quote: the rendered Python string must carry any character a password may hold.
   const password = `${randomBytes(12).toString("hex")}"'`;
 
+  // The images this run built (npm test's set-up does not build Flower's): removed again, the machine as found.
+  let built: string[] = [];
+
   before(async () => {
-    build();
+    built = build();
     stack = demoPoolStack(testStackName("flower"), PORT);
     appendFileSync(
       path.join(repo, `Pulumi.${stack.name}.yaml`),
@@ -67,6 +81,7 @@ describe("flower: basic auth from a secret, on loopback, planned", () => {
   after(() => {
     const name = stack?.name;
     stack?.dispose();
+    for (const image of built) docker(`image rm ${image}`);
     if (name) assert.deepEqual(leftovers(name), [], "dispose leaves nothing behind");
   });
 
@@ -157,7 +172,12 @@ describe("flower: basic auth from a secret, on loopback, planned", () => {
   });
 });
 
-/** The local Flower image (cached by its recipe's hash). */
-function build(): void {
+const FLOWER_IMAGES = ["queuekit/flower:local", "queuekit/flower-deps:local"];
+const present = (image: string): boolean => sh(`docker image inspect ${image}`).code === 0;
+
+/** The local Flower image (cached by its recipe's hash); which of its images were not there before. */
+function build(): string[] {
+  const absent = FLOWER_IMAGES.filter((image) => !present(image));
   ok("bash images/flower/build.sh");
+  return absent;
 }
