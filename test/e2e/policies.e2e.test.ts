@@ -164,3 +164,28 @@ describe("advisory stacks pass with a warning naming the rule", () => {
     });
   }
 });
+
+describe("a docker.Service previews through the CLI (the bridged docker plugin, issue 11)", () => {
+  it("a Service without a memory limit previews, and the pack rejects it there", () => {
+    const dir = path.join(work, "examples", "service-no-limit");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: service-no-limit\nruntime: nodejs\nmain: index.js\n");
+    fs.writeFileSync(
+      path.join(dir, "index.js"),
+      `const docker = require("@pulumi/docker");
+new docker.Service("svc", { name: "qk-e2e-svc", taskSpec: { containerSpec: { image: "queuekit/celery-demo:local" } } });
+`,
+    );
+    const plain = preview(dir, "e2e", { policy: false, backend: path.join(work, "state") });
+    assert.equal(plain.code, 0, `the Service must preview without the pack:\n${show(plain)}`);
+    assert.match(plain.output, /\+ +docker:index:Service +svc +create/);
+    const p = preview(dir, "e2e", { policy: true, backend: path.join(work, "state") });
+    timings.push(`service-no-limit ${(p.ms / 1000).toFixed(1)} s  exit ${p.code}`);
+    assert.notEqual(p.code, 0, `expected a failing preview:\n${show(p)}`);
+    assert.ok(
+      p.violations.some(([level, r]) => level === "mandatory" && r === "container-memory-limit"),
+      `expected a mandatory container-memory-limit violation, got ${JSON.stringify(p.violations)}:\n${show(p)}`,
+    );
+    assert.match(p.output, /docker\.Service "qk-e2e-svc"/);
+  });
+});
