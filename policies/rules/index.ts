@@ -3,6 +3,12 @@ import { celeryPoolFlagsConsistent } from "./celeryPoolFlagsConsistent";
 import { celeryWorkerRecycling } from "./celeryWorkerRecycling";
 import { celeryWorkerWithinContainer } from "./celeryWorkerWithinContainer";
 import { containerCapabilitiesRestricted } from "./containerCapabilitiesRestricted";
+import { containerReadOnlyRoot } from "./containerReadOnlyRoot";
+import { containerCapabilitiesDropped } from "./containerCapabilitiesDropped";
+import { containerNoNewPrivileges } from "./containerNoNewPrivileges";
+import { containerPidsLimit } from "./containerPidsLimit";
+import { containerCpuWeight } from "./containerCpuWeight";
+import { containerNonRootUser } from "./containerNonRootUser";
 import { containerHealthcheck } from "./containerHealthcheck";
 import { containerLogRotation } from "./containerLogRotation";
 import { containerMemoryLimit } from "./containerMemoryLimit";
@@ -45,11 +51,23 @@ export const rules = [
   containerNoPrivileged,
   containerCapabilitiesRestricted,
   containerLogRotation,
+  containerReadOnlyRoot,
+  containerCapabilitiesDropped,
+  containerNoNewPrivileges,
+  containerPidsLimit,
+  containerCpuWeight,
+  containerNonRootUser,
   sshPrivateKeySecret,
   settingsInspectable,
 ] as const;
 
 export {
+  containerReadOnlyRoot,
+  containerCapabilitiesDropped,
+  containerNoNewPrivileges,
+  containerPidsLimit,
+  containerCpuWeight,
+  containerNonRootUser,
   celeryPoolFlagsConsistent,
   celeryWorkerRecycling,
   celeryWorkerWithinContainer,

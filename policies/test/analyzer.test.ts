@@ -163,6 +163,12 @@ describe("the pack as the engine sees it", () => {
       "    restart: unless-stopped",
       '    healthcheck: { test: ["CMD", "redis-cli", "ping"] }',
       '    logging: { driver: local, options: { max-size: "10m" } }',
+      "    read_only: true",
+      "    cap_drop: [ALL]",
+      '    security_opt: ["no-new-privileges:true"]',
+      "    pids_limit: 64",
+      "    cpu_shares: 2048",
+      '    user: "999:999"',
       "volumes: { data: {} }",
     ].join("\n");
     const findings = await analyzer.preview([

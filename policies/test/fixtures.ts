@@ -117,6 +117,15 @@ export const T = {
 const DOCKER_PROVIDER = "pulumi:providers:docker";
 
 /** A docker.Container that passes every rule; override what a case is about. */
+/** CIS 5.x hardening every fixture container has (the container-hardening advisories; no PIDs limit in the provider). */
+export const HARDENED = {
+  readOnly: true,
+  capabilities: { drops: ["ALL"] },
+  securityOpts: ["no-new-privileges:true"],
+  cpuShares: 512,
+  user: "999",
+};
+
 export function container(name: string, props: Record<string, unknown> = {}, dockerHost?: string): Fixture {
   return {
     type: T.container,
@@ -131,6 +140,7 @@ export function container(name: string, props: Record<string, unknown> = {}, doc
       healthcheck: { tests: ["CMD", "true"], interval: "10s" },
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },
+      ...HARDENED,
       ...props,
     },
     provider: { type: DOCKER_PROVIDER, name: "default", props: dockerHost ? { host: dockerHost } : {} },

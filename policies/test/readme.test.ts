@@ -16,3 +16,13 @@ it("README lists every rule with its level", () => {
     if (r.info.cis)
       assert.ok(readme.includes(`${r.info.cis.id} / ${r.info.kics?.id ?? "—"}`), `${r.name}: CIS/KICS ids in README`);
 });
+
+it("every test case the README's coverage table quotes exists", async () => {
+  const { allCases } = await import("./cases");
+  const readme = fs.readFileSync(path.resolve(__dirname, "..", "..", "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("### Coverage"), readme.indexOf("## Where settings are read"));
+  const quoted = [...section.matchAll(/\("([^"]+)"\)/g)].map((m) => m[1]!);
+  assert.ok(quoted.length >= 15, `only ${quoted.length} cases quoted`);
+  const names = new Set(allCases.flatMap((rc) => rc.cases.map((c) => c.name)));
+  for (const q of quoted) assert.ok(names.has(q), `coverage table quotes a case that does not exist: "${q}"`);
+});

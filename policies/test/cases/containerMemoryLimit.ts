@@ -31,6 +31,13 @@ export const containerMemoryLimitCases: RuleCases = {
   rule: containerMemoryLimit,
   cases: [
     pass("a container with a limit", [container("c")]),
+    pass("(KICS: a version 3 file needs deploy.resources) mem_limit in a version 3.8 compose file", [
+      copyToRemote(
+        "v3",
+        "/srv/v3/compose.yml",
+        stringAsset('version: "3.8"\nservices:\n  a:\n    image: x\n    mem_limit: 256m\n'),
+      ),
+    ]),
     pass("every source with a limit", [
       service({ memoryBytes: 256 * 2 ** 20 }),
       localCommand(

@@ -10,6 +10,14 @@ export const containerRestartPolicyCases: RuleCases = {
       container("b", { restart: "always" }),
       localCommand("c", "docker run -d --restart on-failure:5 -m 1g nginx"),
     ]),
+    pass("(KICS: on-failure exactly 5) on-failure with 3 retries, in compose and docker run", [
+      copyToRemote(
+        "d",
+        "/srv/q/compose.yml",
+        stringAsset("services:\n  a:\n    image: x\n    restart: on-failure:3\n"),
+      ),
+      localCommand("e", "docker run -d --restart on-failure:3 -m 1g nginx"),
+    ]),
     pass("a Swarm service (restarts by default)", [
       { type: T.service, name: "s", props: { taskSpec: { containerSpec: { image: "x" } } } },
     ]),

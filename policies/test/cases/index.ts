@@ -1,3 +1,11 @@
+import {
+  containerReadOnlyRootCases,
+  containerCapabilitiesDroppedCases,
+  containerNoNewPrivilegesCases,
+  containerPidsLimitCases,
+  containerCpuWeightCases,
+  containerNonRootUserCases,
+} from "./containerHardening";
 import { celeryPoolFlagsConsistentCases } from "./celeryPoolFlagsConsistent";
 import { celeryWorkerRecyclingCases } from "./celeryWorkerRecycling";
 import { celeryWorkerWithinContainerCases } from "./celeryWorkerWithinContainer";
@@ -46,6 +54,12 @@ export const allCases: readonly RuleCases[] = [
   containerNoPrivilegedCases,
   containerCapabilitiesRestrictedCases,
   containerLogRotationCases,
+  containerReadOnlyRootCases,
+  containerCapabilitiesDroppedCases,
+  containerNoNewPrivilegesCases,
+  containerPidsLimitCases,
+  containerCpuWeightCases,
+  containerNonRootUserCases,
   sshPrivateKeySecretCases,
   settingsInspectableCases,
 ];

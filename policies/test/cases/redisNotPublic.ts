@@ -18,6 +18,9 @@ export const redisNotPublicCases: RuleCases = {
     pass("published on loopback", [
       redisContainer("redis", { ports: [{ internal: 6379, external: 6379, ip: "127.0.0.1" }] }),
     ]),
+    pass("(KICS: a published address without a dot is unbound) published on IPv6 loopback", [
+      redisContainer("redis", { ports: [{ internal: 6379, external: 6379, ip: "::1" }] }),
+    ]),
     pass("published on a private address", [
       redisContainer("redis", { ports: [{ internal: 6379, external: 6379, ip: "10.0.0.5" }] }),
     ]),

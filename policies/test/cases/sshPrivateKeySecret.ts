@@ -8,6 +8,9 @@ export const sshPrivateKeySecretCases: RuleCases = {
   rule: sshPrivateKeySecret,
   cases: [
     pass("the key in connection.privateKey", [remoteCommand("r", "uptime")]),
+    pass("(KICS: flags any password) a Redis password in a command's environment is not a private key", [
+      localCommand("r", "redis-cli ping", { environment: { REDISCLI_AUTH: "example-only-password" } }),
+    ]),
     fail(
       "the key in the environment",
       [localCommand("r", "ssh -i key host", { environment: { KEY } })],
