@@ -292,17 +292,44 @@ func (c *Connection) Dial(ctx context.Context) (*ssh.Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		if cfg.Timeout > 0 {
-			_ = conn.SetDeadline(time.Now().Add(cfg.Timeout))
-		}
-		sc, chans, reqs, err := ssh.NewClientConn(conn, target, cfg)
+		sc, chans, reqs, err := handshake(conn, target, cfg)
 		if err != nil {
-			_ = conn.Close()
 			return nil, err
 		}
-		_ = conn.SetDeadline(time.Time{})
 		client := ssh.NewClient(sc, chans, reqs)
 		go func() { _ = client.Wait(); _ = proxy.Close() }() // the jump connection lives as long as the target's
 		return client, nil
 	})
+}
+
+// handshake runs the SSH handshake over a tunnelled connection within perDialTimeout: a channel through a jump
+// host has no deadlines, and a target that accepts but never speaks SSH would otherwise hang the deployment.
+func handshake(conn net.Conn, target string, cfg *ssh.ClientConfig) (ssh.Conn, <-chan ssh.NewChannel, <-chan *ssh.Request, error) {
+	type result struct {
+		c     ssh.Conn
+		chans <-chan ssh.NewChannel
+		reqs  <-chan *ssh.Request
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, chans, reqs, err := ssh.NewClientConn(conn, target, cfg)
+		done <- result{c, chans, reqs, err}
+	}()
+	var timeout <-chan time.Time
+	if cfg.Timeout > 0 {
+		timer := time.NewTimer(cfg.Timeout)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	select {
+	case r := <-done:
+		if r.err != nil {
+			_ = conn.Close()
+		}
+		return r.c, r.chans, r.reqs, r.err
+	case <-timeout:
+		_ = conn.Close()
+		return nil, nil, nil, fmt.Errorf("ssh handshake with %s did not finish within perDialTimeout (%s)", target, cfg.Timeout)
+	}
 }
