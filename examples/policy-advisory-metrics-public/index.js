@@ -5,7 +5,7 @@ const docker = require("@pulumi/docker");
 const base = require("../policy-common/baseline");
 
 base.hostPrep();
-base.redis();
+base.readOnlyRedis();
 base.worker("worker");
 new docker.Container("exporter", {
   name: "policy-example-exporter",
@@ -16,5 +16,6 @@ new docker.Container("exporter", {
   restart: "unless-stopped",
   healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:9121/health"], interval: "10s" },
   ports: [{ internal: 9121, external: 9121, ip: "0.0.0.0" }],
+  ...base.hardened("59000", 256, true),
   ...base.rotatedLogs,
 });

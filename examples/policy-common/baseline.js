@@ -19,6 +19,19 @@ const REDIS_CONF = [
 /** Rotated json-file logs: an unrotated log fills a small disk. */
 const rotatedLogs = { logDriver: "json-file", logOpts: { "max-size": "10m", "max-file": "3" } };
 
+/**
+ * CIS Docker 5.x hardening (the pack's container-hardening advisories): no capabilities, no privilege gain, a CPU
+ * weight, a non-root user. A read-only root where nothing is uploaded into the container: the provider extracts
+ * `uploads` into the root filesystem, which Docker refuses when it is read-only. The provider has no PIDs limit.
+ */
+const hardened = (user, cpuShares, readOnly) => ({
+  capabilities: { drops: ["ALL"] },
+  securityOpts: ["no-new-privileges:true"],
+  cpuShares,
+  user,
+  ...(readOnly && { readOnly: true, tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" } }),
+});
+
 /** Host settings Redis needs and a container cannot make: overcommit for fork, THP off. */
 function hostPrep(name = "host-prep", create) {
   return new command.local.Command(name, {
@@ -37,6 +50,7 @@ function redis(name = "redis", overrides = {}, conf = REDIS_CONF) {
     memorySwap: 256, // = memory: no swap
     uploads: [{ file: "/usr/local/etc/redis/redis.conf", content: pulumi.secret(conf) }],
     ports: [{ internal: 6379, external: 16380, ip: "127.0.0.1" }],
+    ...hardened("redis", 2048, false), // its redis.conf is an upload: the root stays writable
     restart: "unless-stopped",
     healthcheck: {
       tests: ["CMD", "redis-cli", "-a", "example-only", "ping"],
@@ -46,6 +60,25 @@ function redis(name = "redis", overrides = {}, conf = REDIS_CONF) {
     },
     ...rotatedLogs,
     ...overrides,
+  });
+}
+
+/**
+ * Redis with a read-only root: its settings as redis-server arguments (an uploaded redis.conf needs a writable
+ * root with the provider), its data on a volume.
+ */
+function readOnlyRedis(name = "redis") {
+  const args = REDIS_CONF.trim()
+    .split("\n")
+    .flatMap((line) => {
+      const [key, ...value] = line.split(" ");
+      return [`--${key}`, value.join(" ")];
+    });
+  return redis(name, {
+    command: ["redis-server", ...args],
+    uploads: [],
+    ...hardened("redis", 2048, true),
+    volumes: [{ volumeName: `policy-example-${name}-data`, containerPath: "/data" }],
   });
 }
 
@@ -72,6 +105,7 @@ function worker(name = "worker", overrides = {}) {
     command: WORKER_ARGV,
     memory: 384,
     memorySwap: 384,
+    ...hardened("nobody", 1024, true),
     restart: "unless-stopped",
     healthcheck: {
       tests: ["CMD-SHELL", "celery -A demo inspect ping -d celery@$HOSTNAME"],
@@ -96,4 +130,15 @@ class HostDeclaration extends pulumi.ComponentResource {
 
 const MiB = 2 ** 20;
 
-module.exports = { REDIS_CONF, WORKER_ARGV, rotatedLogs, hostPrep, redis, worker, HostDeclaration, MiB };
+module.exports = {
+  REDIS_CONF,
+  WORKER_ARGV,
+  rotatedLogs,
+  hardened,
+  hostPrep,
+  redis,
+  readOnlyRedis,
+  worker,
+  HostDeclaration,
+  MiB,
+};

@@ -5,7 +5,7 @@ const command = require("@pulumi/command");
 const base = require("../policy-common/baseline");
 
 base.hostPrep();
-base.redis();
+base.readOnlyRedis();
 base.worker();
 new command.local.Command("exporter", {
   create: [
@@ -14,6 +14,7 @@ new command.local.Command("exporter", {
     "  --health-cmd 'wget -qO- localhost:9121/metrics >/dev/null' \\",
     "  --log-opt max-size=10m --log-opt max-file=3 \\",
     "  -p 127.0.0.1:9121:9121 -e REDIS_ADDR=redis://policy-example-redis:6379 \\",
+    "  --read-only --cap-drop ALL --security-opt no-new-privileges --pids-limit 64 --cpu-shares 256 -u 59000 \\",
     "  oliver006/redis_exporter:v1.62.0",
   ].join("\n"),
   delete: "docker rm -f policy-example-exporter",

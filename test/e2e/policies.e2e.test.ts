@@ -77,16 +77,40 @@ function previewExample(name: string): Preview {
   return p;
 }
 
+/**
+ * The container-hardening advisories the kit's own stack still draws, each with why (issue 13.2). Every other
+ * rule must pass; an advisory listed here that no longer fires fails the test too, so the entry is removed once
+ * the kit closes the gap. Read-only roots are being added to the kit: until then the advisory may or may not fire.
+ */
+const KIT_HARDENING_GAPS: Record<string, { why: string; required: boolean }> = {
+  "container-non-root-user": {
+    why: "the kit's images set a non-root USER, which the pack does not read; the containers set no `user`",
+    required: true,
+  },
+  "container-read-only-root": { why: "read-only roots for the kit's containers are in progress", required: false },
+};
+
 describe("safe stacks pass with zero violations", () => {
-  it("the kit's default stack (local)", () => {
+  it("the kit's default stack (local): no violation but its listed hardening gaps", () => {
     const plain = preview(repo, "local", { policy: false });
     assert.equal(plain.code, 0, `plain preview of the default stack failed:\n${show(plain)}`);
     const guarded = preview(repo, "local", { policy: true });
     timings.push(`kit default stack, without the pack       ${(plain.ms / 1000).toFixed(1)} s`);
     timings.push(`kit default stack, --policy-pack policies ${(guarded.ms / 1000).toFixed(1)} s  exit ${guarded.code}`);
-    assert.deepEqual(guarded.violations, [], `violations on the default stack:\n${show(guarded)}`);
+    const other = guarded.violations.filter(([level, rule]) => level !== "advisory" || !(rule in KIT_HARDENING_GAPS));
+    assert.deepEqual(other, [], `violations on the default stack:\n${show(guarded)}`);
+    for (const [rule, gap] of Object.entries(KIT_HARDENING_GAPS))
+      if (gap.required)
+        assert.ok(
+          guarded.violations.some(([, r]) => r === rule),
+          `${rule} no longer fires on the kit's stack (${gap.why}): remove it from KIT_HARDENING_GAPS`,
+        );
     assert.equal(guarded.code, 0, show(guarded));
-    assert.match(guarded.output, /✅ queuekit-memory-safety@v\d/);
+    // ⚠️ while a listed advisory fires, ✅ once none does.
+    assert.match(
+      guarded.output,
+      guarded.violations.length ? /⚠️ queuekit-memory-safety@v\d/ : /✅ queuekit-memory-safety@v\d/,
+    );
   });
 
   for (const name of ["policy-safe-local", "policy-safe-remote", "policy-safe-split-files"]) {
