@@ -126,6 +126,7 @@ const beat =
       network,
       brokerUrl: redis.url,
       cgroupParent: host.cgroupParent,
+      run: host.run,
     },
     // After the workers: what it sends at once on its first start finds a consumer.
     { providers: { docker: engine }, dependsOn: [host.ready, redis, ...workers] },
@@ -144,6 +145,7 @@ const flower =
       brokerUrl: redis.url,
       password: flowerPassword,
       cgroupParent: host.cgroupParent,
+      run: host.run,
     },
     { providers: { docker: engine }, dependsOn: [host.ready] },
   );

@@ -3,11 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BeatConfig } from "../config/beat";
 import type { WorkerPoolConfig } from "../config/types";
 import type { ContainerMemory, WorkerPoolPlan } from "../plan/types";
-import { beatArgv, renderBeatSettings } from "../render/beat";
+import { BEAT_PIDS_LIMIT, beatArgv, renderBeatSettings } from "../render/beat";
 import { renderCeleryConfig } from "../render/celery";
 import { rotatedLogs } from "../render/logs";
 import { readTemplate } from "../render/template";
-import { hardened, kitLabels } from "./common";
+import { configVolume, hardened, kitLabels, tmpfsOf } from "./common";
+import { pidsLimitScript, type HostRunner } from "./vpsHost";
 
 export interface BeatArgs {
   readonly stack: string;
@@ -24,6 +25,8 @@ export interface BeatArgs {
   /** redis://… with the password (secret). */
   readonly brokerUrl: pulumi.Input<string>;
   readonly cgroupParent?: string;
+  /** Commands on the engine's host (VpsHost.run): sets the PIDs bound. Without it the container has none. */
+  readonly run?: HostRunner;
 }
 
 const configDir = "/etc/queuekit";
@@ -63,6 +66,18 @@ export class Beat extends pulumi.ComponentResource {
       { parent: this },
     );
     const containerName = `qk-${stack}-beat`;
+    // Its root filesystem is read-only: the files reach it through a carrier's volume, mounted read-only.
+    const carried = configVolume(this, name, {
+      stack,
+      role: "beat",
+      what: "beat",
+      image: pool.image,
+      dir: configDir,
+      files: [
+        { file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig },
+        { file: `${configDir}/queuekit_celery.py`, content: readTemplate("celery/queuekit_celery.py") },
+      ],
+    });
     this.container = new docker.Container(
       name,
       {
@@ -75,15 +90,10 @@ export class Beat extends pulumi.ComponentResource {
         memorySwap: plan.memorySwap.mib,
         // Docker restarts it when it exits or is killed (OOM, crash); a second one never runs beside it.
         restart: "unless-stopped",
-        uploads: [
-          { file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig },
-          { file: `${configDir}/queuekit_celery.py`, content: readTemplate("celery/queuekit_celery.py") },
-        ],
-        volumes: [{ volumeName: this.volume.name, containerPath: config.stateDir }],
+        // It writes only its state file, on its volume; /tmp for a library's temporary file.
+        volumes: [{ volumeName: this.volume.name, containerPath: config.stateDir }, carried.mount],
         networksAdvanced: [{ name: args.network.name }],
-        ...hardened(plan.cpuShares),
-        // The provider delivers uploads into the root filesystem before the start, which Docker refuses read-only.
-        readOnly: false,
+        ...hardened(plan.cpuShares, { "/tmp": tmpfsOf("8m") }),
         healthcheck: {
           // beat writes its state file at every sync: a file older than that is a scheduler that stopped ticking.
           tests: [
@@ -96,12 +106,20 @@ export class Beat extends pulumi.ComponentResource {
           startPeriod: "30s",
         },
         stopSignal: "SIGTERM",
-        labels: kitLabels(stack, "beat"),
+        labels: [...kitLabels(stack, "beat"), carried.label],
         cgroupParent: args.cgroupParent,
         ...rotatedLogs,
       },
-      // Never two schedulers: the old container goes before its replacement starts.
-      { parent: this, deleteBeforeReplace: true },
+      // Never two schedulers: the old container goes before its replacement starts. networkMode: each plugin records
+      // its own (ours the first network, the bridged one `bridge`); a switch must not replace.
+      { parent: this, deleteBeforeReplace: true, ignoreChanges: ["networkMode"] },
+    );
+    args.run?.(
+      this,
+      `${name}-pids`,
+      pidsLimitScript(containerName, BEAT_PIDS_LIMIT),
+      [this.container.id],
+      [this.container],
     );
     this.registerOutputs({ ...summary, container: this.container.name });
   }

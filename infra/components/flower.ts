@@ -7,12 +7,14 @@ import {
   FLOWER_CONFIG_DIR,
   FLOWER_CONFIG_FILE,
   FLOWER_PORT,
+  FLOWER_PIDS_LIMIT,
   flowerArgv,
   renderFlowerCelerySettings,
   renderFlowerConfig,
 } from "../render/flower";
 import { rotatedLogs } from "../render/logs";
-import { hardened, kitLabels, publishedUrl, sideSummary } from "./common";
+import { configVolume, hardened, kitLabels, publishedUrl, sideSummary, tmpfsOf } from "./common";
+import { pidsLimitScript, type HostRunner } from "./vpsHost";
 
 export interface FlowerArgs {
   readonly stack: string;
@@ -25,6 +27,8 @@ export interface FlowerArgs {
   /** The basic-auth password (the secret queuekit:flowerPassword). */
   readonly password: pulumi.Input<string>;
   readonly cgroupParent?: string;
+  /** Commands on the engine's host (VpsHost.run): sets the PIDs bound. Without it the container has none. */
+  readonly run?: HostRunner;
 }
 
 /** Flower on the stack network, its UI behind basic auth, published on loopback or a private address only. */
@@ -44,24 +48,33 @@ export class Flower extends pulumi.ComponentResource {
       pulumi.output(args.brokerUrl).apply((url) => renderFlowerCelerySettings(stack, url)),
     );
     const flowerConfig = pulumi.secret(pulumi.output(args.password).apply((p) => renderFlowerConfig(config, p)));
+    // Its root filesystem is read-only: the files reach it through a carrier's volume, mounted read-only.
+    const carried = configVolume(this, name, {
+      stack,
+      role: "flower",
+      what: "flower",
+      image: config.image,
+      dir: FLOWER_CONFIG_DIR,
+      files: [
+        { file: `${FLOWER_CONFIG_DIR}/${FLOWER_CELERY_MODULE}.py`, content: celerySettings },
+        { file: FLOWER_CONFIG_FILE, content: flowerConfig },
+      ],
+    });
+    const containerName = `qk-${stack}-flower`;
     this.container = new docker.Container(
       name,
       {
-        name: `qk-${stack}-flower`,
+        name: containerName,
         image: config.image,
         command: flowerArgv(),
         envs: [`PYTHONPATH=${FLOWER_CONFIG_DIR}`],
         memory: plan.limit.mib,
         memorySwap: plan.memorySwap.mib,
         restart: "unless-stopped",
-        uploads: [
-          { file: `${FLOWER_CONFIG_DIR}/${FLOWER_CELERY_MODULE}.py`, content: celerySettings },
-          { file: FLOWER_CONFIG_FILE, content: flowerConfig },
-        ],
+        volumes: [carried.mount],
         networksAdvanced: [{ name: args.network.name }],
-        ...hardened(plan.cpuShares),
-        // The provider delivers uploads into the root filesystem before the start, which Docker refuses read-only.
-        readOnly: false,
+        // In memory only (persistent = False): /tmp for a library's temporary file.
+        ...hardened(plan.cpuShares, { "/tmp": tmpfsOf("8m") }),
         ports: summary.publishOn ? [{ internal: FLOWER_PORT, external: config.port, ip: summary.publishOn }] : [],
         healthcheck: {
           // /healthcheck answers without auth; wget is in the local image (and in upstream's alpine one).
@@ -71,13 +84,21 @@ export class Flower extends pulumi.ComponentResource {
           retries: 3,
           startPeriod: "20s",
         },
-        labels: kitLabels(stack, "flower"),
+        labels: [...kitLabels(stack, "flower"), carried.label],
         cgroupParent: args.cgroupParent,
         ...rotatedLogs,
         wait: true,
         waitTimeout: 90,
       },
-      { parent: this, deleteBeforeReplace: true },
+      // networkMode: each plugin records its own (ours the first network, the bridged one `bridge`); a switch must not replace.
+      { parent: this, deleteBeforeReplace: true, ignoreChanges: ["networkMode"] },
+    );
+    args.run?.(
+      this,
+      `${name}-pids`,
+      pidsLimitScript(containerName, FLOWER_PIDS_LIMIT),
+      [this.container.id],
+      [this.container],
     );
 
     this.url = publishedUrl(summary.publishOn, config.port);

@@ -6,6 +6,9 @@ import { shq } from "./shell";
 /** The schedule state (shelve: last run of each entry) inside beat.stateDir, on the stack's beat volume. */
 export const beatStateFile = (beat: BeatConfig): string => `${beat.stateDir.replace(/\/+$/, "")}/schedule`;
 
+/** CIS 5.29's PIDs bound: beat is one Python process (main thread and a few of kombu's), the healthcheck's sh + find. */
+export const BEAT_PIDS_LIMIT = 32;
+
 /** Exit status when the state directory is not writable (EX_CONFIG): the restart loop's log names the fix. */
 export const BEAT_EX_CONFIG = 78;
 

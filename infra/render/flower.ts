@@ -5,6 +5,8 @@ import type { FlowerConfig } from "../config/flower";
 /** Flower's HTTP port inside the container (published on flower.port). */
 export const FLOWER_PORT = 5555;
 export const FLOWER_CONFIG_DIR = "/etc/queuekit";
+/** CIS 5.29's PIDs bound: Flower's Tornado loop, Celery's event receiver and inspect threads, the wget healthcheck. */
+export const FLOWER_PIDS_LIMIT = 64;
 /** The Celery settings module (`celery --config`), importable from FLOWER_CONFIG_DIR on PYTHONPATH. */
 export const FLOWER_CELERY_MODULE = "queuekit_flower_celery";
 /** Flower's own options (tornado's config file form: Python assignments). */

@@ -148,14 +148,21 @@ describe("celery beat: one scheduler, on schedule, through kills", () => {
     assert.equal(c.HostConfig.RestartPolicy.Name, "unless-stopped");
     assert.notEqual(docker(`exec ${out.beatContainer} id -u`), "0");
     assert.deepEqual(
-      c.Mounts.map((m) => [m.Type, m.Name, m.Destination]),
-      [["volume", `qk-${stack.name}-beat-state`, "/var/lib/celery-beat"]],
+      c.Mounts.map((m) => [m.Type, m.Name, m.Destination]).sort((a, b) => a[2].localeCompare(b[2])),
+      [
+        ["volume", `qk-${stack.name}-beat-config`, "/etc/queuekit"],
+        ["volume", `qk-${stack.name}-beat-state`, "/var/lib/celery-beat"],
+      ],
     );
     for (const w of out.workerContainers) {
       const argv = inspect<{ Config: { Cmd: string[] } }>(w).Config.Cmd;
       assert.ok(!argv.includes("-B") && !argv.includes("--beat"), `${w} embeds a beat: ${argv.join(" ")}`);
     }
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(docker(`exec ${out.beatContainer} cat /proc/1/status`))?.[1]) * 1024;
+    const status = docker(`exec ${out.beatContainer} cat /proc/1/status`);
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) * 1024;
+    const pids = inspect<{ HostConfig: { PidsLimit: number; ReadonlyRootfs: boolean } }>(out.beatContainer).HostConfig;
+    console.log(`beat threads ${/Threads:\s+(\d+)/.exec(status)?.[1]}, PIDs bound ${pids.PidsLimit}`);
+    assert.equal(pids.ReadonlyRootfs, true);
     console.log(
       `beat RSS ${(rss / 2 ** 20).toFixed(1)} MiB of its ${out.memoryPlan.beat.limit.bytes / 2 ** 20} MiB limit`,
     );

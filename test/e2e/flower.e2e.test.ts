@@ -104,6 +104,12 @@ describe("flower: basic auth from a secret, on loopback, planned", () => {
       "5555/tcp": [{ HostIp: "127.0.0.1", HostPort: String(FLOWER_PORT) }],
     });
     assert.notEqual(docker(`exec ${out.flowerContainer} id -u`), "0");
+    const host = inspect<{ HostConfig: { PidsLimit: number; ReadonlyRootfs: boolean } }>(
+      out.flowerContainer,
+    ).HostConfig;
+    assert.equal(host.ReadonlyRootfs, true);
+    const threads = /Threads:\s+(\d+)/.exec(docker(`exec ${out.flowerContainer} cat /proc/1/status`))?.[1];
+    console.log(`flower threads ${threads}, PIDs bound ${host.PidsLimit}`);
   });
 
   it("answers with the user and the secret password; refuses without, or with a wrong one", async () => {

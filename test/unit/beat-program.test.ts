@@ -53,7 +53,8 @@ before(async () => {
 
 describe("the program with beat and flower, mocked", () => {
   it("registers one beat for the stack, with beat.pool's image and app, planned, hardened, its state on a volume", () => {
-    const beats = containers().filter((c) => String(c.inputs["name"]).includes("beat"));
+    // Its config carrier (qk-prod-beat-config) is created, never started.
+    const beats = containers().filter((c) => /beat(?!-config$)/.test(String(c.inputs["name"])));
     assert.deepEqual(
       beats.map((c) => c.inputs["name"]),
       ["qk-prod-beat"],
@@ -69,8 +70,10 @@ describe("the program with beat and flower, mocked", () => {
     assert.deepEqual(b.inputs["capabilities"], { drops: ["ALL"] });
     assert.deepEqual(b.inputs["securityOpts"], ["no-new-privileges:true"]);
     assert.equal(b.inputs["restart"], "unless-stopped");
+    assert.equal(b.inputs["readOnly"], true);
     assert.deepEqual(b.inputs["volumes"], [
       { volumeName: "qk-prod-beat-state", containerPath: "/var/lib/celery-beat" },
+      { volumeName: "qk-prod-beat-config", containerPath: "/etc/queuekit", readOnly: true },
     ]);
     const volume = registered.find(
       (r) => r.type === "docker:index/volume:Volume" && r.inputs["name"] === "qk-prod-beat-state",
@@ -84,11 +87,12 @@ describe("the program with beat and flower, mocked", () => {
   });
 
   it("beat's celeryconfig is its pool's plus the schedule, and secret (it holds the broker password)", () => {
-    // An input holding a secret is secret as a whole.
-    const all = unwrap(container("qk-prod-beat").inputs["uploads"]);
-    assert.equal(all.secret, true);
+    // Through its config carrier (never started): beat's root filesystem is read-only.
+    assert.equal(container("qk-prod-beat").inputs["uploads"], undefined);
+    const all = unwrap(container("qk-prod-beat-config").inputs["uploads"]);
     const uploads = all.value as { file: string; content: unknown }[];
     const config = unwrap(uploads.find((u) => u.file === "/etc/queuekit/queuekit_celeryconfig.py")?.content);
+    assert.ok(all.secret || config.secret, "its celeryconfig is a secret");
     assert.match(String(config.value), /pool "reports"/);
     assert.match(
       String(config.value),
@@ -104,9 +108,11 @@ describe("the program with beat and flower, mocked", () => {
     assert.deepEqual(f.inputs["capabilities"], { drops: ["ALL"] });
     const shown = JSON.stringify(["command", "envs", "labels", "healthcheck"].map((k) => f.inputs[k]));
     for (const secret of [REDIS_PASSWORD, FLOWER_PASSWORD]) assert.ok(!shown.includes(secret));
-    const all = unwrap(f.inputs["uploads"]);
-    assert.equal(all.secret, true);
+    assert.equal(f.inputs["readOnly"], true);
+    assert.equal(f.inputs["uploads"], undefined);
+    const all = unwrap(container("qk-prod-flower-config").inputs["uploads"]);
     const uploads = (all.value as { file: string; content: unknown }[]).map((u) => unwrap(u.content));
+    assert.ok(all.secret || uploads.every((u) => u.secret), "both files are secrets");
     assert.ok(uploads.some((u) => String(u.value).includes(`basic_auth = ["ops:${FLOWER_PASSWORD}"]`)));
     const component = registered.find((r) => r.type === "queuekit:monitoring:Flower");
     assert.ok(component);
