@@ -41,6 +41,8 @@ check() {
 }
 
 check toolchain/providers ./...
+check toolchain/command-provider ./... -trimpath # -trimpath as scripts/toolchain-command.sh builds: shares its cache
+check toolchain/shparse ./...
 # The bridged module shares the bridged plugin's build cache and exact flags (scripts/toolchain-bridge.sh): with any
 # other flag or cache Go recompiles the Terraform provider and the bridge (~20 min on 2 cores). Its
 # cmd/pulumi-resource-docker embeds the schema that the toolchain build generates, so it is built there, not here.

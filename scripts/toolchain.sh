@@ -14,10 +14,14 @@
 # The docker plugin (QUEUEKIT_DOCKER_PROVIDER): `bridge` (the default) builds it from the upstream Terraform docker
 # provider through Pulumi's bridge (toolchain/bridge-docker, scripts/toolchain-bridge.sh; issue 11; a cold build is
 # ~10 min of CPU, cached after); `own` is queuekit's own implementation (toolchain/providers), the fallback.
+# The command plugin (QUEUEKIT_COMMAND_PROVIDER): `go-provider` (the default) is toolchain/command-provider on
+# pulumi-go-provider (scripts/toolchain-command.sh; ~200 s of CPU cold); `own` is toolchain/providers' command half.
 set -euo pipefail
 
 # The one line that picks the docker plugin when QUEUEKIT_DOCKER_PROVIDER is not set: bridge or own.
 DEFAULT_DOCKER_PROVIDER=bridge
+# The same for the command plugin: go-provider (toolchain/command-provider, on pulumi-go-provider) or own.
+DEFAULT_COMMAND_PROVIDER=go-provider
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../toolchain/versions.env
@@ -25,6 +29,7 @@ source "$repo/toolchain/versions.env"
 cache=${QUEUEKIT_CACHE:-$HOME/.cache/queuekit}/toolchain
 mode=${QUEUEKIT_TOOLCHAIN:-auto}
 docker_provider=${QUEUEKIT_DOCKER_PROVIDER:-$DEFAULT_DOCKER_PROVIDER}
+command_provider=${QUEUEKIT_COMMAND_PROVIDER:-$DEFAULT_COMMAND_PROVIDER}
 
 log() { printf '[toolchain %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() {
@@ -143,22 +148,28 @@ main() {
       bridge | own) ;;
       *) die "QUEUEKIT_DOCKER_PROVIDER=$docker_provider: use bridge (the Terraform provider bridged, the default) or own (toolchain/providers)" ;;
     esac
-    local t0=$SECONDS cli lh prov docker_dir
+    case $command_provider in
+      go-provider | own) ;;
+      *) die "QUEUEKIT_COMMAND_PROVIDER=$command_provider: use go-provider (toolchain/command-provider, the default) or own (toolchain/providers)" ;;
+    esac
+    local t0=$SECONDS cli lh prov docker_dir command_dir
     cli=$(build_component cli "$repo/toolchain/cli" "$(key_of "$repo"/toolchain/cli/go.*)" build_cli)
     lh=$(build_component langhost "$repo/toolchain/langhost" "$(key_of "$repo"/toolchain/langhost/go.*)" build_langhost)
     prov=$(build_component providers "$repo/toolchain/providers" \
       "$(key_of $(cd "$repo" && git ls-files -co --exclude-standard toolchain/providers | sed "s#^#$repo/#" | sort))" build_providers)
     docker_dir=$prov
     [ "$docker_provider" = own ] || docker_dir=$(bash "$repo/scripts/toolchain-bridge.sh")
+    command_dir=$prov
+    [ "$command_provider" = own ] || command_dir=$(bash "$repo/scripts/toolchain-command.sh")
     # Assemble a PULUMI_HOME whose plugin folders are exactly the pinned versions (no download possible).
-    home="$cache/home-$(echo "$cli $lh $prov $docker_dir" | sha256sum | cut -c1-12)"
+    home="$cache/home-$(echo "$cli $lh $prov $docker_dir $command_dir" | sha256sum | cut -c1-12)"
     mkdir -p "$home/plugins/resource-docker-v$DOCKER_PROVIDER_VERSION" "$home/plugins/resource-command-v$COMMAND_PROVIDER_VERSION" "$home/bin"
     ln -sf "$docker_dir/pulumi-resource-docker" "$home/plugins/resource-docker-v$DOCKER_PROVIDER_VERSION/pulumi-resource-docker"
-    ln -sf "$prov/pulumi-resource-command" "$home/plugins/resource-command-v$COMMAND_PROVIDER_VERSION/pulumi-resource-command"
+    ln -sf "$command_dir/pulumi-resource-command" "$home/plugins/resource-command-v$COMMAND_PROVIDER_VERSION/pulumi-resource-command"
     # Hard links, not symlinks: pulumi resolves its own path and expects its language host beside it.
     ln -f "$cli/pulumi" "$lh/pulumi-language-nodejs" "$lh/pulumi-analyzer-policy" "$home/bin/"
     bin="$home/bin"
-    log "toolchain ready in $((SECONDS - t0))s: $("$bin/pulumi" version) in $bin, docker plugin: $docker_provider"
+    log "toolchain ready in $((SECONDS - t0))s: $("$bin/pulumi" version) in $bin, docker plugin: $docker_provider, command plugin: $command_provider"
   fi
   if [ $want_env = 1 ]; then
     printf 'export PATH=%q:"$PATH"\n' "$bin"
