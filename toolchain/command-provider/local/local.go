@@ -16,14 +16,7 @@ import (
 type Logging string
 
 // Values makes Logging an enum in the schema, with the SDK's four members.
-func (Logging) Values() []infer.EnumValue[Logging] {
-	return []infer.EnumValue[Logging]{
-		{Name: "Stdout", Value: Logging(shell.LogStdout), Description: "Capture stdout in logs but not stderr"},
-		{Name: "Stderr", Value: Logging(shell.LogStderr), Description: "Capture stderr in logs but not stdout"},
-		{Name: "StdoutAndStderr", Value: Logging(shell.LogStdoutAndStderr), Description: "Capture stdout and stderr in logs"},
-		{Name: "None", Value: Logging(shell.LogNone), Description: "Capture no logs"},
-	}
-}
+func (Logging) Values() []infer.EnumValue[Logging] { return shell.LoggingValues[Logging]() }
 
 func (l *Logging) shell() shell.Logging {
 	if l == nil {

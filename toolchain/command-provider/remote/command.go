@@ -17,14 +17,7 @@ import (
 type Logging string
 
 // Values makes Logging an enum in the schema, with the SDK's four members.
-func (Logging) Values() []infer.EnumValue[Logging] {
-	return []infer.EnumValue[Logging]{
-		{Name: "Stdout", Value: Logging(shell.LogStdout), Description: "Capture stdout in logs but not stderr"},
-		{Name: "Stderr", Value: Logging(shell.LogStderr), Description: "Capture stderr in logs but not stdout"},
-		{Name: "StdoutAndStderr", Value: Logging(shell.LogStdoutAndStderr), Description: "Capture stdout and stderr in logs"},
-		{Name: "None", Value: Logging(shell.LogNone), Description: "Capture no logs"},
-	}
-}
+func (Logging) Values() []infer.EnumValue[Logging] { return shell.LoggingValues[Logging]() }
 
 // Command is command:remote:Command: create/update/delete commands run on a host over SSH.
 type Command struct{}
@@ -80,11 +73,8 @@ func (c *CommandOutputs) Annotate(a infer.Annotator) {
 
 // Check refuses unknown properties (also inside connection) and impossible connection values.
 func (*Command) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[CommandInputs], error) {
-	failures := shell.UnknownKeys(req.NewInputs, commandKeys, "")
+	in, failures, err := checkInputs[CommandInputs](ctx, req.NewInputs, commandKeys)
 	failures = append(failures, shell.CheckLogging(req.NewInputs)...)
-	failures = append(failures, checkConnection(req.NewInputs)...)
-	in, f, err := infer.DefaultCheck[CommandInputs](ctx, stripConnection(shell.Strip(req.NewInputs, commandKeys)))
-	failures = append(failures, f...)
 	for k := range in.Environment {
 		if k == "" || strings.ContainsAny(k, "=\x00") {
 			failures = append(failures, p.CheckFailure{Property: "environment." + k, Reason: fmt.Sprintf("environment variable name %q is not valid: it must be non-empty without '=' or NUL", k)})

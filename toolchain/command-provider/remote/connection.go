@@ -92,6 +92,15 @@ func stripConnection(inputs property.Map) property.Map {
 
 func keepSecret(old, v property.Value) property.Value { return v.WithSecret(old.Secret()) }
 
+// checkInputs decodes a remote resource's inputs after refusing unknown keys (top level and inside connection) and
+// impossible connection values: the check every remote resource starts with.
+func checkInputs[T any](ctx context.Context, inputs property.Map, keys []string) (T, []p.CheckFailure, error) {
+	failures := shell.UnknownKeys(inputs, keys, "")
+	failures = append(failures, checkConnection(inputs)...)
+	in, f, err := infer.DefaultCheck[T](ctx, stripConnection(shell.Strip(inputs, keys)))
+	return in, append(failures, f...), err
+}
+
 // checkConnection refuses unknown keys and impossible values of `connection` (and its proxy) in the raw inputs,
 // before anything is created. Secret values are never quoted.
 func checkConnection(inputs property.Map) []p.CheckFailure {

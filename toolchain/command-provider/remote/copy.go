@@ -54,10 +54,7 @@ func (c *CopyToRemoteInputs) Annotate(a infer.Annotator) {
 
 // Check refuses unknown properties, impossible connection values, and a source that is neither one asset nor one archive.
 func (*CopyToRemote) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[CopyToRemoteInputs], error) {
-	failures := shell.UnknownKeys(req.NewInputs, copyToRemoteKeys, "")
-	failures = append(failures, checkConnection(req.NewInputs)...)
-	in, f, err := infer.DefaultCheck[CopyToRemoteInputs](ctx, stripConnection(shell.Strip(req.NewInputs, copyToRemoteKeys)))
-	failures = append(failures, f...)
+	in, failures, err := checkInputs[CopyToRemoteInputs](ctx, req.NewInputs, copyToRemoteKeys)
 	if err != nil {
 		return infer.CheckResponse[CopyToRemoteInputs]{Inputs: in, Failures: shell.HideValues(failures, secretProps...)}, err
 	}

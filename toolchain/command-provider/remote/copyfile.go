@@ -48,10 +48,7 @@ func (c *CopyFileInputs) Annotate(a infer.Annotator) {
 
 // Check refuses unknown properties, impossible connection values and a localPath that is not a readable file.
 func (*CopyFile) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[CopyFileInputs], error) {
-	failures := shell.UnknownKeys(req.NewInputs, copyFileKeys, "")
-	failures = append(failures, checkConnection(req.NewInputs)...)
-	in, f, err := infer.DefaultCheck[CopyFileInputs](ctx, stripConnection(shell.Strip(req.NewInputs, copyFileKeys)))
-	failures = append(failures, f...)
+	in, failures, err := checkInputs[CopyFileInputs](ctx, req.NewInputs, copyFileKeys)
 	if lp, ok := req.NewInputs.GetOk("localPath"); ok && lp.IsString() {
 		if st, statErr := os.Stat(lp.AsString()); statErr != nil {
 			failures = append(failures, p.CheckFailure{Property: "localPath", Reason: fmt.Sprintf("localPath %q cannot be read: %v", lp.AsString(), statErr)})

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
@@ -106,6 +107,17 @@ func Trimmed(b *bytes.Buffer) string { return strings.TrimSuffix(b.String(), "\n
 // RunError is the error of a command that failed: what ran and what it printed.
 func RunError(err error, command string, output string) error {
 	return fmt.Errorf("%w: running %q:\n%s", err, command, output)
+}
+
+// LoggingValues are the SDK's four Logging members, for each package's own enum type (local and remote each have
+// a Logging token in the schema).
+func LoggingValues[T ~string]() []infer.EnumValue[T] {
+	return []infer.EnumValue[T]{
+		{Name: "Stdout", Value: T(LogStdout), Description: "Capture stdout in logs but not stderr"},
+		{Name: "Stderr", Value: T(LogStderr), Description: "Capture stderr in logs but not stdout"},
+		{Name: "StdoutAndStderr", Value: T(LogStdoutAndStderr), Description: "Capture stdout and stderr in logs"},
+		{Name: "None", Value: T(LogNone), Description: "Capture no logs"},
+	}
 }
 
 // UnknownKeys reports every key of m that is not in allowed, naming the property path and the keys that are
