@@ -18,6 +18,8 @@ const REDIS_CONF = [
 
 /** Rotated json-file logs: an unrotated log fills a small disk. */
 const rotatedLogs = { logDriver: "json-file", logOpts: { "max-size": "10m", "max-file": "3" } };
+/** The same rotation as a daemon.json's defaults. */
+const DAEMON_LOGS = { "log-driver": rotatedLogs.logDriver, "log-opts": rotatedLogs.logOpts };
 
 /**
  * CIS Docker 5.x hardening (the pack's container-hardening advisories): no capabilities, no privilege gain, a CPU
@@ -130,6 +132,36 @@ class HostDeclaration extends pulumi.ComponentResource {
 
 const MiB = 2 ** 20;
 
+/**
+ * A queue on a VPS, as a compose project delivered over SSH: the host declared the way the kit's VpsHost does, its
+ * Docker daemon.json (rotated logs, live-restore), the queue's files from `queueFiles(connection)` and a remote
+ * `docker compose up`. For preview only: the documentation address given as `host` is never reached.
+ */
+function remoteComposeQueue(host, queueFiles) {
+  const connection = { host, user: "root", agentSocketPath: "/run/ssh-agent.sock" };
+  new HostDeclaration("vps", {
+    memoryBytes: 1024 * MiB,
+    reserveBytes: 256 * MiB,
+    connection: { kind: "ssh", host, port: 22, user: "root" },
+    sysctl: { overcommitMemory: 1 },
+    thp: "never",
+  });
+  const daemonJson = new command.remote.CopyToRemote("daemon-json", {
+    connection,
+    source: new pulumi.asset.StringAsset(JSON.stringify({ ...DAEMON_LOGS, "live-restore": true })),
+    remotePath: "/etc/docker/daemon.json",
+  });
+  return new command.remote.Command(
+    "up",
+    {
+      connection,
+      create: "systemctl reload-or-restart docker && cd /srv/queue && docker compose up -d --wait",
+      delete: "cd /srv/queue && docker compose down",
+    },
+    { dependsOn: [...queueFiles(connection), daemonJson] },
+  );
+}
+
 module.exports = {
   REDIS_CONF,
   WORKER_ARGV,
@@ -141,4 +173,5 @@ module.exports = {
   worker,
   HostDeclaration,
   MiB,
+  remoteComposeQueue,
 };

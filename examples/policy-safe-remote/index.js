@@ -3,44 +3,13 @@
 "use strict";
 const pulumi = require("@pulumi/pulumi");
 const command = require("@pulumi/command");
-const { HostDeclaration, MiB } = require("../policy-common/baseline");
+const { remoteComposeQueue } = require("../policy-common/baseline");
 
-const host = "203.0.113.10"; // documentation address: preview only, nothing connects
-const connection = { host, user: "root", agentSocketPath: "/run/ssh-agent.sock" };
-
-new HostDeclaration("vps", {
-  memoryBytes: 1024 * MiB,
-  reserveBytes: 256 * MiB,
-  connection: { kind: "ssh", host, port: 22, user: "root" },
-  sysctl: { overcommitMemory: 1 },
-  thp: "never",
-});
-
-const files = [
+// documentation address: preview only, nothing connects
+remoteComposeQueue("203.0.113.10", (connection) => [
   new command.remote.CopyToRemote("queue", {
     connection,
     source: new pulumi.asset.FileArchive("./queue"),
     remotePath: "/srv/queue",
   }),
-  new command.remote.CopyToRemote("daemon-json", {
-    connection,
-    source: new pulumi.asset.StringAsset(
-      JSON.stringify({
-        "log-driver": "json-file",
-        "log-opts": { "max-size": "10m", "max-file": "3" },
-        "live-restore": true,
-      }),
-    ),
-    remotePath: "/etc/docker/daemon.json",
-  }),
-];
-
-new command.remote.Command(
-  "up",
-  {
-    connection,
-    create: "systemctl reload-or-restart docker && cd /srv/queue && docker compose up -d --wait",
-    delete: "cd /srv/queue && docker compose down",
-  },
-  { dependsOn: files },
-);
+]);
