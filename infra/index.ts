@@ -16,7 +16,7 @@ import { PlanError } from "./plan/errors";
 import { planMemory } from "./plan/planner";
 
 const stack = pulumi.getStack();
-const { config, redisPassword, sshPrivateKey, flowerPassword, plan } = configAndPlan();
+const { config, redisPassword, sshPrivateKey, flowerPassword, appSecrets, plan } = configAndPlan();
 // The local engine: the provider's standard `docker:host` config, else the unix socket (a test's throw-away engine).
 const localDockerHost = new pulumi.Config("docker").get("host") ?? LOCAL_DOCKER_HOST;
 
@@ -65,6 +65,7 @@ const workers = plan.workers.map(
         brokerUrl: redis.url,
         cgroupParent: host.cgroupParent,
         run: host.run,
+        secrets: appSecrets[poolPlan.source],
       },
       { providers: { docker: engine }, dependsOn: [host.ready, redis] },
     ),

@@ -1,4 +1,5 @@
 """queuekit's demo Celery app: tasks to add, sleep and allocate memory, for tests and benchmarks."""
+import hashlib
 import json
 import os
 import time
@@ -52,6 +53,26 @@ def tick(self, key="queuekit:demo:ticks"):
     run = {"at": time.time(), "origin": self.request.origin, "id": self.request.id}
     redis.Redis.from_url(app.conf.broker_url).rpush(key, json.dumps(run))
     return run
+
+
+@app.task(ignore_result=False)
+def settings_digest(names, secrets_dir="/run/secrets"):
+    """What the app sees of its settings and secrets (workers[].env, workers[].secrets): per name, where it came from
+    (a secret file under secrets_dir, else the environment) and the SHA-256 of the value, never the value itself."""
+    seen = {}
+    for name in names:
+        path = os.path.join(secrets_dir, name)
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                value = f.read()
+            st = os.stat(path)
+            seen[name] = {"from": "file", "sha256": hashlib.sha256(value).hexdigest(),
+                          "mode": oct(st.st_mode & 0o777), "uid": st.st_uid, "reader": os.getuid()}
+        elif name in os.environ:
+            seen[name] = {"from": "env", "sha256": hashlib.sha256(os.environ[name].encode()).hexdigest()}
+        else:
+            seen[name] = {"from": None}
+    return seen
 
 
 # Benchmark tasks (npm run bench:burst, npm run calibrate). Each run is counted in a ledger Redis outside the

@@ -33,6 +33,10 @@ export interface ConfigFile {
   /** Absolute path inside the reading container, under the volume's directory. */
   readonly file: string;
   readonly content: pulumi.Input<string>;
+  /** Octal mode (e.g. "0400") and numeric owner/group of the file; absent: the providers' default (0644, root). */
+  readonly permissions?: string;
+  readonly owner?: string;
+  readonly group?: string;
 }
 
 export interface ConfigVolumeArgs {
@@ -84,7 +88,13 @@ export function configVolume(parent: pulumi.Resource, name: string, args: Config
       // Never started, so never "failed to run": both providers leave a created container alone with mustRun off.
       mustRun: false,
       networkMode: "none",
-      uploads: args.files.map((f) => ({ file: f.file, content: f.content })),
+      uploads: args.files.map((f) => ({
+        file: f.file,
+        content: f.content,
+        ...(f.permissions && { permissions: f.permissions }),
+        ...(f.owner && { owner: f.owner }),
+        ...(f.group && { group: f.group }),
+      })),
       volumes: [{ volumeName: volume.name, containerPath: dir }],
       labels,
     },

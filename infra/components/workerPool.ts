@@ -6,6 +6,8 @@ import { renderCeleryConfig, stopTimeoutOf, workerArgv } from "../render/celery"
 import { readTemplate } from "../render/template";
 import { rotatedLogs } from "../render/logs";
 import { workerPidsLimit } from "../render/pids";
+import { plainEnvs } from "../render/appEnv";
+import { appSecrets } from "./appSecrets";
 import { configVolume, hardened, kitLabels, tmpfsOf } from "./common";
 import { pidsLimitScript, type HostRunner } from "./vpsHost";
 
@@ -23,6 +25,8 @@ export interface WorkerPoolArgs {
   readonly cgroupParent?: string;
   /** Commands on the engine's host (VpsHost.run): sets each container's PIDs bound. Without it they have none. */
   readonly run?: HostRunner;
+  /** The pool's secret values by name (readStackConfig's appSecrets); none when the pool has no secrets. */
+  readonly secrets?: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
 /**
@@ -85,6 +89,14 @@ export class WorkerPool extends pulumi.ComponentResource {
         { file: `${configDir}/queuekit_celery.py`, content: readTemplate("celery/queuekit_celery.py") },
       ],
     });
+    // The app's secrets: files on a read-only volume of their own, or env vars where the config asks for that.
+    const secrets = appSecrets(this, name, {
+      stack,
+      what: `worker-${plan.name}`,
+      image: pool.image,
+      app: pool,
+      values: args.secrets ?? {},
+    });
     const pidsLimit = workerPidsLimit(plan);
 
     this.nodeNames = [];
@@ -99,11 +111,16 @@ export class WorkerPool extends pulumi.ComponentResource {
           hostname: containerName,
           image: pool.image,
           command: workerArgv(pool, plan, nodeName),
-          envs: [`PYTHONPATH=/app:${configDir}`, `QUEUEKIT_LIVENESS_FILE=${LIVENESS_FILE}`],
+          envs: [
+            `PYTHONPATH=/app:${configDir}`,
+            `QUEUEKIT_LIVENESS_FILE=${LIVENESS_FILE}`,
+            ...plainEnvs(pool),
+            ...secrets.envs,
+          ],
           memory: plan.limit.mib,
           memorySwap: plan.memorySwap.mib,
           restart: "unless-stopped",
-          volumes: [carried.mount],
+          volumes: [carried.mount, ...(secrets.files ? [secrets.files.mount] : [])],
           networksAdvanced: [{ name: args.network.name }],
           ...hardened(plan.cpuShares, WORKER_TMPFS),
           healthcheck: {
@@ -119,7 +136,13 @@ export class WorkerPool extends pulumi.ComponentResource {
           stopSignal: "SIGTERM",
           stopTimeout: stopTimeoutOf(pool),
           destroyGraceSeconds: stopTimeoutOf(pool),
-          labels: [...kitLabels(stack, "worker"), { label: "queuekit.pool", value: plan.name }, carried.label],
+          labels: [
+            ...kitLabels(stack, "worker"),
+            { label: "queuekit.pool", value: plan.name },
+            carried.label,
+            // A rotated secret is a new carrier: the replicas are replaced and start with the new files.
+            ...(secrets.files ? [{ label: "queuekit.secrets", value: secrets.files.carrier.id }] : []),
+          ],
           cgroupParent: args.cgroupParent,
           ...rotatedLogs,
         },

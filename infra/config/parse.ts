@@ -1,3 +1,4 @@
+import { redactAppSecrets } from "./appEnv";
 import { ConfigError, type ConfigIssue, keyPath } from "./errors";
 import { isPresetName, PRESETS } from "./presets";
 import { configSchemaAt } from "./schema";
@@ -13,7 +14,9 @@ export function parseConfig(raw: unknown, baseDir: string = process.cwd()): Queu
   const input = withPreset(raw);
   const result = configSchemaAt(baseDir).safeParse(input);
   if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.flatMap((issue) => toConfigIssues(issue, input)));
+  // An issue prints the value it is about: secrets' values never reach the message.
+  const shown = redactAppSecrets(input);
+  throw new ConfigError(result.error.issues.flatMap((issue) => toConfigIssues(issue, shown)));
 }
 
 function withPreset(raw: unknown): unknown {

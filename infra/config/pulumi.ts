@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { appSecretValuesOf } from "./appEnv";
 import { ConfigError, type ConfigIssue } from "./errors";
 import { parseConfig } from "./parse";
 import { rawFromEntries } from "./raw";
@@ -9,6 +10,8 @@ import type { QueuekitConfig } from "./types";
 export interface StackConfig {
   readonly config: QueuekitConfig;
   readonly redisPassword: pulumi.Output<string>;
+  /** Each config pool's secret values (index = config.workers index), Pulumi secrets from the moment they are read. */
+  readonly appSecrets: readonly Readonly<Record<string, pulumi.Output<string>>>[];
   /** Present when host.connection.kind is "ssh". */
   readonly sshPrivateKey?: pulumi.Output<string>;
 }
@@ -47,7 +50,10 @@ export function readStackConfig(cfg: pulumi.Config): StackConfig {
     });
   }
   if (config === undefined || redisPassword === undefined || issues.length) throw new ConfigError(issues);
-  return { config, redisPassword, sshPrivateKey };
+  const appSecrets = appSecretValuesOf(entries[`${cfg.name}:workers`]).map((values) =>
+    Object.fromEntries(Object.entries(values).map(([name, value]) => [name, pulumi.secret(value)])),
+  );
+  return { config, redisPassword, sshPrivateKey, appSecrets };
 }
 
 /** The nearest directory holding Pulumi.yaml: Pulumi runs the program from its `main` folder (dist/infra). */

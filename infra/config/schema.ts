@@ -1,6 +1,7 @@
 // The zod schema of the stack config: each key's accepted form and its plain default. Rules across keys are in
 // rules.ts, defaults that depend on other keys in defaults.ts, presets in presets.ts, side components in sides.ts.
 import { z } from "zod";
+import { appEnvFields, toAppEnv } from "./appEnv";
 import { defaultManageDaemonJson, defaultSomaxconn, poolConcurrency, REDIS_SHARE } from "./defaults";
 import { PRESET_NAMES } from "./presets";
 import { type AppProfile, readProfile } from "./profile";
@@ -142,12 +143,14 @@ const workerPoolFieldsAt = (baseDir: string) =>
     allowSwap: bool().default(false),
     swap: size(MiB).optional(),
     profile: profileAt(baseDir).optional(),
+    ...appEnvFields,
   });
 
 // A pool as the plan reads it: its rules (rules.ts) checked first, its concurrency resolved (defaults.ts).
 function toPoolConfig(p: z.output<ReturnType<typeof workerPoolFieldsAt>>, ctx: Ctx): WorkerPoolConfig {
   const problems = poolRuleIssues(p);
   for (const { path, message } of problems) issue(ctx, message, [...path]);
+  const appEnv = toAppEnv(p, ctx);
   if (problems.length) return z.NEVER;
 
   const common = {
@@ -163,6 +166,7 @@ function toPoolConfig(p: z.output<ReturnType<typeof workerPoolFieldsAt>>, ctx: C
     softTimeLimit: p.softTimeLimit,
     timeLimit: p.timeLimit,
     swap: p.swap ?? 0,
+    ...appEnv,
   };
   const concurrency = poolConcurrency(p.pool, p.concurrency, p.autoscale);
   if (p.pool === "prefork") {

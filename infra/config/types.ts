@@ -1,6 +1,7 @@
 // The parsed stack config: what the user wrote, validated, sizes in bytes. Sizes the planner decides (the host
 // reserve, a Redis share of the host, pool budgets) are left as given: infra/plan/ turns them into bytes.
 import type { EvictionSafePolicy } from "../../policies/contract/redis";
+import type { AppEnvConfig } from "./appEnv";
 import type { AppProfile } from "./profile";
 import type { SideConfigs } from "./sides";
 
@@ -67,7 +68,8 @@ export interface Autoscale {
   readonly min: number;
 }
 
-interface PoolCommon {
+/** App settings and secret names (appEnv.ts): the secrets' values are Outputs beside the config, never in it. */
+interface PoolCommon extends AppEnvConfig {
   readonly name: string;
   readonly image: string;
   readonly app: string;
