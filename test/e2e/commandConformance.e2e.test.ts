@@ -42,13 +42,15 @@ new command.remote.Command("r3", {
   connection: { host: "127.0.0.1", port: s.port, agentSocketPath: s.agentSock },
   create: "echo via-agent > " + d + "/r3.txt",
 });
-new command.remote.CopyToRemote("c1", { connection: conn({}), source: new pulumi.asset.FileAsset(s.assetFile),
+const c1 = new command.remote.CopyToRemote("c1", { connection: conn({}), source: new pulumi.asset.FileAsset(s.assetFile),
   remotePath: d + "/remote/c1.txt" });
 new command.remote.CopyToRemote("c2", { connection: conn({}), source: new pulumi.asset.FileArchive(s.srcDir),
   remotePath: d + "/remote/c2" });
 new command.remote.CopyToRemote("c3", { connection: conn({}), remotePath: d + "/remote/c3",
   source: new pulumi.asset.AssetArchive({ "a.txt": new pulumi.asset.StringAsset("A"), "sub/b.txt": new pulumi.asset.StringAsset("B") }) });
-new command.remote.CopyFile("f1", { connection: conn({}), localPath: s.assetFile, remotePath: d + "/remote/f1.txt" });
+// CopyFile creates no parent directory (as upstream): c1 makes remote/ first, whatever the engine's order under load.
+new command.remote.CopyFile("f1", { connection: conn({}), localPath: s.assetFile, remotePath: d + "/remote/f1.txt" },
+  { dependsOn: c1 });
 const run = command.local.runOutput({ command: "echo run-$QK_R", environment: { QK_R: "ok" } });
 const bad = {
   connectionTypo: () => new command.remote.Command("bad", { connection: conn({ agentSocket: "/x" }), create: "true" }),
