@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { appSecretValuesOf, DEFAULT_SECRETS_UID, REDACTED } from "../../infra/config/appEnv";
-import { ConfigError, type ConfigIssue } from "../../infra/config/errors";
 import { parseConfig } from "../../infra/config/parse";
+import { configRefusal } from "./refusal";
 import { plainEnvs, secretSetTag } from "../../infra/render/appEnv";
 
 const SECRET = "s3cret-value-under-test";
@@ -13,15 +13,7 @@ const withPool = (extra: Record<string, unknown>) => ({
   workers: [{ ...pool, ...extra }],
 });
 
-function refusal(raw: unknown): { issues: readonly ConfigIssue[]; message: string } {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return { issues: error.issues, message: error.message };
-  }
-  assert.fail("config was accepted");
-}
+const refusal = configRefusal;
 
 function assertRefused(extra: Record<string, unknown>, path: string, value: unknown, accepted: RegExp): void {
   const { issues, message } = refusal(withPool(extra));

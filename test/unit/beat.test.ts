@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { ConfigError } from "../../infra/config/errors";
 import { intervalSeconds } from "../../infra/config/beat";
 import { parseConfig } from "../../infra/config/parse";
 import { MiB } from "../../infra/config/units";
@@ -15,6 +14,7 @@ import { PlanError } from "../../infra/plan/errors";
 import { renderPlanTable } from "../../infra/plan/planTable";
 import { planMemory } from "../../infra/plan/planner";
 import { BEAT_EX_CONFIG, beatArgv, beatStateFile, renderBeatSettings } from "../../infra/render/beat";
+import { configRefusal } from "./refusal";
 
 const pools = [
   { name: "default", image: "app:1", app: "proj", queues: ["celery"] },
@@ -26,15 +26,7 @@ const raw = (beat: Record<string, unknown>) => ({
   beat,
 });
 
-function refusal(value: unknown): string {
-  try {
-    parseConfig(value);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error.message;
-  }
-  return assert.fail("accepted");
-}
+const refusal = (value: unknown): string => configRefusal(value).message;
 
 describe("beat config", () => {
   it("is off by default; its defaults when on", () => {

@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { ConfigError } from "../../infra/config/errors";
 import { parseConfig } from "../../infra/config/parse";
 import { rawFromEntries } from "../../infra/config/raw";
 import { MiB } from "../../infra/config/units";
@@ -17,6 +16,7 @@ import {
   renderFlowerCelerySettings,
   renderFlowerConfig,
 } from "../../infra/render/flower";
+import { configRefusal } from "./refusal";
 
 const raw = (flower: Record<string, unknown>) => ({
   host: { memory: "2GiB", cpus: 2, connection: { kind: "local" } },
@@ -24,15 +24,7 @@ const raw = (flower: Record<string, unknown>) => ({
   flower,
 });
 
-function refusal(value: unknown): string {
-  try {
-    parseConfig(value);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error.message;
-  }
-  return assert.fail("accepted");
-}
+const refusal = (value: unknown): string => configRefusal(value).message;
 
 const pyRead = (text: string, names: string[]) => {
   const r = spawnSync(

@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { ConfigError } from "../../infra/config/errors";
 import { parseConfig } from "../../infra/config/parse";
 import { MiB } from "../../infra/config/units";
 import { containersOf } from "../../infra/plan/containers";
@@ -16,6 +15,7 @@ import { renderPlanTable } from "../../infra/plan/planTable";
 import { planMemory } from "../../infra/plan/planner";
 import { renderAlertRules } from "../../infra/render/monitoring";
 import { ALERT_RULES_FILE, goMemLimit, prometheusArgs, renderPrometheusConfig } from "../../infra/render/prometheus";
+import { configRefusal } from "./refusal";
 
 const pool = { name: "default", image: "app:1", app: "proj", queues: ["celery"] };
 const raw = (monitoring: Record<string, unknown>) => ({
@@ -24,15 +24,7 @@ const raw = (monitoring: Record<string, unknown>) => ({
   monitoring,
 });
 
-function refusal(value: unknown): string {
-  try {
-    parseConfig(value);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error.message;
-  }
-  return assert.fail("accepted");
-}
+const refusal = (value: unknown): string => configRefusal(value).message;
 
 describe("monitoring.prometheus config", () => {
   it("is off by default; its defaults when on", () => {
