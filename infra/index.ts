@@ -186,6 +186,14 @@ function configAndPlan() {
           message: `required with flower.enabled: pulumi config set --secret ${cfg.name}:flowerPassword "$(openssl rand -hex 16)"`,
         },
       ]);
+    if ((stackConfig.config.hosts?.list.length ?? 1) > 1)
+      throw new ConfigError([
+        {
+          path: "hosts",
+          value: stackConfig.config.hosts?.list.map((h) => h.name),
+          message: "npm run plan plans several hosts; deploying them is not in this version yet: use one host",
+        },
+      ]);
     return { ...stackConfig, flowerPassword, plan: planMemory(stackConfig.config) };
   } catch (error) {
     if (error instanceof ConfigError || error instanceof PlanError) throw new pulumi.RunError(error.message);

@@ -9,9 +9,7 @@ import { isRecord, parseConfig } from "../infra/config/parse";
 import { rawFromEntries } from "../infra/config/raw";
 import { isPresetName, PRESET_NAMES, PRESETS } from "../infra/config/presets";
 import { PlanError } from "../infra/plan/errors";
-import { planMemory } from "../infra/plan/planner";
-import { renderPlanSvg } from "../infra/plan/planSvg";
-import { renderPlanTable } from "../infra/plan/planTable";
+import { planHosts, renderHostsSvg, renderHostsTable } from "../infra/plan/hosts";
 
 const USAGE = `usage: npm run plan -- --stack <name> | --config <file.yaml|file.json> | --preset <${PRESET_NAMES.join("|")}> [--profile <profiles/app.json>]`;
 
@@ -97,11 +95,11 @@ function rawOf(doc: unknown): unknown {
 function main(argv: string[]): number {
   try {
     const source = sourceOf(argv);
-    const plan = planMemory(parseConfig(source.raw, source.baseDir));
-    console.log(renderPlanTable(plan, source.title));
+    const hosts = planHosts(parseConfig(source.raw, source.baseDir));
+    console.log(renderHostsTable(hosts, source.title));
     mkdirSync("out", { recursive: true });
     const path = join("out", `plan-${source.name}.svg`);
-    writeFileSync(path, renderPlanSvg(plan, source.title));
+    writeFileSync(path, renderHostsSvg(hosts, source.title));
     console.log(`\nwrote ${path}`);
     return 0;
   } catch (error) {

@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { appSecretValuesOf } from "./appEnv";
-import { ConfigError, type ConfigIssue } from "./errors";
+import { ConfigError, type ConfigIssue, keyPath } from "./errors";
+import { crossHostPasswordIssue, layoutOf } from "./hosts";
 import { parseConfig } from "./parse";
 import { rawFromEntries } from "./raw";
 import type { QueuekitConfig } from "./types";
@@ -42,13 +43,18 @@ export function readStackConfig(cfg: pulumi.Config): StackConfig {
     issues.unshift(...error.issues);
   }
   const sshPrivateKey = cfg.getSecret("sshPrivateKey");
-  if (config?.host.connection.kind === "ssh" && sshPrivateKey === undefined) {
+  if (config && layoutOf(config).some((h) => h.config.connection.kind === "ssh") && sshPrivateKey === undefined) {
     issues.push({
       path: "sshPrivateKey",
       value: undefined,
-      message: `required with host.connection.kind "ssh": pulumi config set --secret ${cfg.name}:sshPrivateKey < ~/.ssh/id_ed25519`,
+      message: `required with host.connection.kind "ssh" (or a host of hosts over ssh): pulumi config set --secret ${cfg.name}:sshPrivateKey < ~/.ssh/id_ed25519`,
     });
   }
+  // The plain text from allConfig: Config.get on a secret would warn in every run.
+  const plain = entries[`${cfg.name}:redisPassword`];
+  const password =
+    config?.hosts && plain !== undefined && crossHostPasswordIssue(String(plain), config.hosts.placement);
+  if (password) issues.push({ ...password, path: keyPath(password.path) });
   if (config === undefined || redisPassword === undefined || issues.length) throw new ConfigError(issues);
   const appSecrets = appSecretValuesOf(entries[`${cfg.name}:workers`]).map((values) =>
     Object.fromEntries(Object.entries(values).map(([name, value]) => [name, pulumi.secret(value)])),

@@ -3,11 +3,12 @@
 import { z } from "zod";
 import { appEnvFields, toAppEnv } from "./appEnv";
 import { defaultManageDaemonJson, defaultSomaxconn, poolConcurrency, REDIS_SHARE } from "./defaults";
+import { hostsRuleIssues, hostsSchema, placementSchema, redisHostOf, resolvePlacement } from "./hosts";
 import { PRESET_NAMES } from "./presets";
 import { type AppProfile, readProfile } from "./profile";
 import { SIDE_SCHEMAS, sideConfigsOf, sideRuleIssues } from "./sides";
 import { hostRuleIssues, poolRuleIssues, REDIS_MIN, redisMemoryIssues, workersRuleIssues } from "./rules";
-import type { MaxmemoryPolicy, PoolKind, QueuekitConfig, ShareOrBytes, WorkerPoolConfig } from "./types";
+import type { HostConfig, MaxmemoryPolicy, PoolKind, QueuekitConfig, ShareOrBytes, WorkerPoolConfig } from "./types";
 import { formatSize, MiB, parseShare, parseSize, SHARE_FORM, SIZE_FORM } from "./units";
 import { bindAddress, bool, type Ctx, int, issue, list, oneOf, reject, size, strict, text } from "./zod";
 
@@ -191,23 +192,69 @@ function toPoolConfig(p: z.output<ReturnType<typeof workerPoolFieldsAt>>, ctx: C
 export const configSchemaAt = (baseDir: string) =>
   strict("the queuekit config", {
     preset: oneOf(PRESET_NAMES).optional(),
-    host,
+    host: host.optional(),
     redis: redis.prefault({}),
     workers: list(workerPoolFieldsAt(baseDir).transform(toPoolConfig), "worker pool"),
     ...SIDE_SCHEMAS,
+    // Several hosts instead of `host` (hosts.ts).
+    hosts: hostsSchema(host.shape).optional(),
+    placement: placementSchema.optional(),
   }).transform((c, ctx): QueuekitConfig => {
-    const somaxconn = c.host.sysctl.somaxconn ?? defaultSomaxconn(c.redis.tcpBacklog);
-    const host = {
-      ...c.host,
-      manageDaemonJson: c.host.manageDaemonJson ?? defaultManageDaemonJson(c.host.connection),
-      sysctl: { ...c.host.sysctl, somaxconn },
-    };
+    const withDefaults = <H extends z.output<typeof host>>(h: H) => ({
+      ...h,
+      manageDaemonJson: h.manageDaemonJson ?? defaultManageDaemonJson(h.connection),
+      sysctl: { ...h.sysctl, somaxconn: h.sysctl.somaxconn ?? defaultSomaxconn(c.redis.tcpBacklog) },
+    });
+    const form = hostFormIssue(c);
+    if (form) {
+      issue(ctx, form.message, form.path);
+      return z.NEVER;
+    }
+    const list = c.hosts?.map(withDefaults);
+    const placement = list && resolvePlacement(list, c.placement, c.workers);
+    const hosts = list && placement && { list, placement };
+    // config.host is the Redis host: what a one-host reader (VpsHost's defaults, doctor) looks at.
+    const redisHost: HostConfig = hosts ? redisHostOf(hosts) : withDefaults(c.host!);
     for (const { path, message } of [
-      ...redisMemoryIssues(c.host.memory, c.redis.memory),
-      ...hostRuleIssues(host, c.redis.tcpBacklog),
-      ...workersRuleIssues(c.workers, c.host.swapFile),
+      ...redisMemoryIssues(redisHost.memory, c.redis.memory),
+      ...(list ?? [redisHost]).flatMap((h, i) =>
+        hostRuleIssues(h, c.redis.tcpBacklog).map((p) => ({
+          ...p,
+          path: list ? ["hosts", i, ...p.path.slice(1)] : p.path,
+        })),
+      ),
+      ...workersRuleIssues(c.workers, Math.max(...(list ?? [redisHost]).map((h) => h.swapFile))),
+      ...(list && placement ? hostsRuleIssues(list, c.placement, placement, c.workers, c.redis.bind) : []),
       ...sideRuleIssues(c),
     ])
       issue(ctx, message, [...path]);
-    return { preset: c.preset, host, redis: c.redis, workers: c.workers, ...sideConfigsOf(c) };
+    return {
+      preset: c.preset,
+      host: redisHost,
+      ...(hosts && { hosts }),
+      redis: c.redis,
+      workers: c.workers,
+      ...sideConfigsOf(c),
+    };
   });
+
+// One VPS (`host`) or several (`hosts`), never both; `placement` only places on `hosts`.
+function hostFormIssue(c: { host?: unknown; hosts?: unknown; placement?: unknown; preset?: string }) {
+  if (c.host !== undefined && c.hosts !== undefined)
+    return {
+      path: ["hosts"],
+      message: `give host (one VPS) or hosts (several), not both${c.preset ? ` — preset ${c.preset} sets host: write hosts without the preset` : ": move host's keys into an entry of hosts"}`,
+    };
+  if (c.host === undefined && c.hosts === undefined)
+    return {
+      path: ["host"],
+      message:
+        "required: the VPS ({memory, cpus, connection}), or hosts: [{name, privateAddress, memory, cpus, connection}, …] for several",
+    };
+  if (c.placement !== undefined && c.hosts === undefined)
+    return {
+      path: ["placement"],
+      message: "places parts on hosts[].name: write hosts, or remove placement (one host runs everything)",
+    };
+  return undefined;
+}

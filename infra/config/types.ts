@@ -2,6 +2,7 @@
 // reserve, a Redis share of the host, pool budgets) are left as given: infra/plan/ turns them into bytes.
 import type { EvictionSafePolicy } from "../../policies/contract/redis";
 import type { AppEnvConfig } from "./appEnv";
+import type { HostsConfig } from "./hosts";
 import type { AppProfile } from "./profile";
 import type { SideConfigs } from "./sides";
 
@@ -111,7 +112,10 @@ export type WorkerPoolConfig = PreforkPoolConfig | InProcessPoolConfig;
 /** The core keys; each side component (sides.ts) adds its own key. */
 export interface QueuekitConfig extends SideConfigs {
   readonly preset?: string;
+  /** The one VPS; with `hosts`, the host Redis runs on. */
   readonly host: HostConfig;
+  /** Several hosts and what runs where (absent: `host` runs everything); read it through layoutOf. */
+  readonly hosts?: HostsConfig;
   readonly redis: RedisConfig;
   readonly workers: readonly WorkerPoolConfig[];
 }

@@ -8,7 +8,7 @@ import { beatKind } from "./beat";
 import { flowerKind } from "./flower";
 import { monitoringKind } from "./monitoring";
 import { prometheusKind } from "./prometheus";
-import type { ContainerMemory, MemoryPlan, SidePlans, WorkerPoolPlan } from "./types";
+import type { ContainerMemory, HostMemoryPlan, RedisPlan, SidePlans, WorkerPoolPlan } from "./types";
 
 export type PlannedContainer = {
   /** The config key that sizes it: "redis.memory", "workers[0]", "monitoring.memory". */
@@ -17,7 +17,7 @@ export type PlannedContainer = {
   readonly memory: ContainerMemory;
   readonly replicas: number;
 } & (
-  | { readonly kind: "redis" }
+  | { readonly kind: "redis"; readonly redis: RedisPlan }
   | { readonly kind: "worker"; readonly pool: WorkerPoolPlan }
   | { readonly [K in SideName]: { readonly kind: K } }[SideName]
 );
@@ -25,7 +25,7 @@ export type PlannedContainer = {
 export type ContainerKindName = PlannedContainer["kind"];
 
 /** What the plan's containers are made of: the parts of the plan `containersOf` reads. */
-export type PlannedParts = Pick<MemoryPlan, "redis" | "workers" | SideName>;
+export type PlannedParts = Pick<HostMemoryPlan, "redis" | "workers" | SideName>;
 
 /** One coloured stretch of the picture's bar, for one replica. */
 export interface PicturePart {
@@ -44,9 +44,9 @@ export interface ContainerKind<C extends PlannedContainer = PlannedContainer> {
   /** The table's first column. */
   label(c: C): string;
   /** The table's notes: the first beside the figures, each further one on a line of its own (↳). */
-  notes(c: C, plan: MemoryPlan): string[];
+  notes(c: C, plan: HostMemoryPlan): string[];
   /** The picture's parts of one replica; `nth`: the container's index among those of its kind. */
-  picture(c: C, plan: MemoryPlan, nth: number): PicturePart[];
+  picture(c: C, plan: HostMemoryPlan, nth: number): PicturePart[];
   /** A refused plan's line: what the container asks for and what to change. */
   refusal(c: C): { readonly asked: string; readonly change: string };
 }
@@ -63,9 +63,10 @@ const mib1 = (bytes: number): string => String(Math.round((bytes / MiB) * 10) / 
 
 const redis: ContainerKind<Of<"redis">> = {
   kind: "redis",
-  of: ({ redis }) => [{ kind: "redis", key: "redis.memory", name: "redis", memory: redis, replicas: 1 }],
+  of: ({ redis }) =>
+    redis ? [{ kind: "redis", key: "redis.memory", name: "redis", memory: redis, replicas: 1, redis }] : [],
   label: (c) => c.name,
-  notes: (_, { redis }) => [
+  notes: ({ redis }) => [
     `maxmemory ${redis.maxmemory.mib} MiB (${redis.maxmemoryRatio * 100}%, persistence ${redis.persistence}), ${redis.policy}`,
     `publishing refused ${+redis.publishHeadroom.mib.toFixed(1)} MiB below maxmemory, so workers can always start and drain`,
     ...(redis.backlog
@@ -77,7 +78,7 @@ const redis: ContainerKind<Of<"redis">> = {
       : []),
   ],
   // Two parts: what maxmemory lets Redis count, and the rest of its limit.
-  picture: (_, { redis }) => [
+  picture: ({ redis }) => [
     {
       label: "redis data",
       legend: `redis maxmemory — ${redis.maxmemoryRatio * 100}% of its ${redis.limit.mib} MiB limit, ${redis.policy}`,

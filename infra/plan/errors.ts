@@ -25,6 +25,8 @@ export class PlanError extends Error {
     readonly resource: "memory" | "swap",
     readonly items: readonly PlanItem[],
     readonly available: PlanLimit,
+    /** With several hosts: the host that does not fit. */
+    readonly host?: { readonly name: string; readonly key: string },
   ) {
     const asked = items.reduce((total, item) => total + item.bytes, 0);
     const rows = [
@@ -34,7 +36,7 @@ export class PlanError extends Error {
     ];
     super(
       [
-        `queuekit plan does not fit: it asks ${mibText(asked)} of ${resource}, queuekit:${available.key} gives ${mibText(available.bytes)} — ${mibText(asked - available.bytes)} over.`,
+        `queuekit plan does not fit${host ? ` host "${host.name}" (${host.key})` : ""}: it asks ${mibText(asked)} of ${resource}, queuekit:${available.key} gives ${mibText(available.bytes)} — ${mibText(asked - available.bytes)} over.`,
         "",
         textTable(["key", "asked", "MiB", "change"], rows, ["l", "l", "r", "l"]),
       ].join("\n"),

@@ -1,6 +1,6 @@
 import { containersOf, kindOf } from "./containers";
 import { cpusText, mibText, percentOf } from "./describe";
-import type { MemoryPlan } from "./types";
+import type { HostMemoryPlan } from "./types";
 import { MiB } from "../config/units";
 
 // The host's memory as one stacked bar, left to right in the order the planner fills it.
@@ -14,7 +14,7 @@ interface Segment {
   readonly ink: string;
 }
 
-function segments(plan: MemoryPlan): Segment[] {
+function segments(plan: HostMemoryPlan): Segment[] {
   const list: Segment[] = [
     segment("reserve", "reserve — OS, dockerd, sshd, kernel, page cache", plan.host.reserve.bytes, "#616161", "#fff"),
   ];
@@ -50,7 +50,7 @@ const tickStep = (host: number): number =>
   host <= 2048 * MiB ? 256 * MiB : host <= 4096 * MiB ? 512 * MiB : 1024 * MiB;
 
 /** An SVG picture of the plan: a stacked bar of the host's memory, an axis in MiB and a legend. */
-export function renderPlanSvg(plan: MemoryPlan, title: string): string {
+export function renderPlanSvg(plan: HostMemoryPlan, title: string): string {
   const host = plan.host.memory.bytes;
   const [left, width, barTop, barHeight] = [24, 912, 104, 64];
   const x = (bytes: number): number => left + (bytes / host) * width;
@@ -73,14 +73,16 @@ export function renderPlanSvg(plan: MemoryPlan, title: string): string {
     }
     at += s.bytes;
   }
-  // A bracket over both Redis segments: the container limit that maxmemory lives inside.
-  const [r0, r1] = [x(plan.host.reserve.bytes), x(plan.host.reserve.bytes + plan.redis.limit.bytes)];
-  parts.push(
-    `<path d="M${r0.toFixed(1)} ${barTop - 4}V${barTop - 10}H${r1.toFixed(1)}V${barTop - 4}" fill="none" stroke="#c62828"/>`,
-  );
-  parts.push(
-    `<text x="${((r0 + r1) / 2).toFixed(1)}" y="${barTop - 15}" text-anchor="middle" fill="#c62828" font-size="11">redis limit ${plan.redis.limit.mib} MiB</text>`,
-  );
+  // A bracket over both Redis segments: the container limit that maxmemory lives inside (on Redis' host only).
+  if (plan.redis) {
+    const [r0, r1] = [x(plan.host.reserve.bytes), x(plan.host.reserve.bytes + plan.redis.limit.bytes)];
+    parts.push(
+      `<path d="M${r0.toFixed(1)} ${barTop - 4}V${barTop - 10}H${r1.toFixed(1)}V${barTop - 4}" fill="none" stroke="#c62828"/>`,
+    );
+    parts.push(
+      `<text x="${((r0 + r1) / 2).toFixed(1)}" y="${barTop - 15}" text-anchor="middle" fill="#c62828" font-size="11">redis limit ${plan.redis.limit.mib} MiB</text>`,
+    );
+  }
   const axisY = barTop + barHeight;
   for (let tick = 0; tick <= host; tick += tickStep(host)) {
     parts.push(

@@ -2,12 +2,12 @@ import { MiB } from "../config/units";
 import { containersOf, kindOf } from "./containers";
 import { cpusText, groupDigits, percentOf } from "./describe";
 import { textTable } from "./textTable";
-import type { MemoryPlan } from "./types";
+import type { HostMemoryPlan } from "./types";
 
 const mib = (bytes: number): string => String(Math.round((bytes / MiB) * 10) / 10);
 
 /** The plan as a text table: per container and total, in MiB, bytes and % of the host. */
-export function renderPlanTable(plan: MemoryPlan, title: string): string {
+export function renderPlanTable(plan: HostMemoryPlan, title: string): string {
   const host = plan.host.memory.bytes;
   const row = (name: string, each: string, replicas: string, bytes: number, note: string) => [
     name,

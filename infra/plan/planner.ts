@@ -1,3 +1,4 @@
+import { layoutOf, type PlacedHost } from "../config/hosts";
 import type { QueuekitConfig, RedisConfig, WorkerPoolConfig } from "../config/types";
 import { defaultReserve, MAXMEMORY_RATIO } from "../../policies/contract/plan";
 import { bytesOf, ceilMiB, floorMiB, MiB } from "../config/units";
@@ -5,7 +6,7 @@ import { containersOf, kindOf, type PlannedContainer, planSides } from "./contai
 import { PlanError, type PlanItem } from "./errors";
 import { type PoolSpec, specsOf } from "./pools";
 import { containerMemory, CPU_SHARES, sizeOf } from "./memory";
-import type { Backlog, MemoryPlan, PoolBudget, RedisPlan, WorkerPoolPlan } from "./types";
+import type { Backlog, HostMemoryPlan, MemoryPlan, PoolBudget, RedisPlan, SidePlans, WorkerPoolPlan } from "./types";
 
 export { autoConcurrencyCap, CHILD_RECYCLE_RATIO, POOL_MARGIN } from "./pools";
 
@@ -26,31 +27,41 @@ const containerTotal = (containers: readonly PlannedContainer[]): number =>
   sum(containers.map((c) => c.memory.limit.bytes * c.replicas));
 
 /**
- * Decides every byte of the host: reserve, Redis limit and maxmemory, each pool's limit and concurrency,
- * the side components (each sized by its own descriptor) and what is left. Throws PlanError when the limits do not fit.
+ * Decides every byte of the host Redis runs on (with one `host`, the whole stack): reserve, Redis limit and
+ * maxmemory, each pool's limit and concurrency, the side components (each sized by its own descriptor) and what is
+ * left. Throws PlanError when the limits do not fit. Several hosts: planHosts (hosts.ts) plans each.
  */
 export function planMemory(config: QueuekitConfig): MemoryPlan {
-  const host = floorMiB(config.host.memory);
-  const reserve = ceilMiB(config.host.reserve ?? defaultReserve(config.host.memory));
-  const redis = planRedis(config.redis, config.host.memory, config.workers);
-  const sides = planSides(config);
+  const plan = planHostMemory(config, layoutOf(config).find((h) => h.redis)!);
+  return { ...plan, redis: plan.redis! };
+}
+
+/** One host's plan: what is placed on it (Redis only where placed), sized from that host's memory and cpus. */
+export function planHostMemory(config: QueuekitConfig, placed: PlacedHost): HostMemoryPlan {
+  const { config: hostConfig } = placed;
+  const host = floorMiB(hostConfig.memory);
+  const reserve = ceilMiB(hostConfig.reserve ?? defaultReserve(hostConfig.memory));
+  const redis = placed.redis ? planRedis(config.redis, hostConfig.memory, config.workers) : undefined;
+  const sides = sidesOn(placed, planSides(config));
   // The pools share what Redis and the side components leave.
   const free = host - reserve - containerTotal(containersOf({ redis, workers: [], ...sides }));
   const workers = planPools(
-    config.workers.map((w, i) => specsOf(w, i, config.host.cpus)),
+    placed.pools.map(({ source, replicas }) =>
+      specsOf({ ...config.workers[source]!, replicas }, source, hostConfig.cpus),
+    ),
     free,
-    config.host.cpus,
+    hostConfig.cpus,
   );
 
   const used = reserve + containerTotal(containersOf({ redis, workers, ...sides }));
-  const plan: MemoryPlan = {
+  const plan: HostMemoryPlan = {
     host: {
       memory: sizeOf(host),
-      cpus: config.host.cpus,
+      cpus: hostConfig.cpus,
       reserve: sizeOf(reserve),
-      swapFile: sizeOf(floorMiB(config.host.swapFile)),
+      swapFile: sizeOf(floorMiB(hostConfig.swapFile)),
     },
-    redis,
+    ...(redis && { redis }),
     workers,
     routes: Object.fromEntries(
       workers.filter((w) => w.memoryClass === "heavy").flatMap((w) => w.tasks.map((task) => [task, w.queues[0]])),
@@ -58,8 +69,15 @@ export function planMemory(config: QueuekitConfig): MemoryPlan {
     ...sides,
     headroom: sizeOf(host - used),
   };
-  checkFits(plan);
+  checkFits(plan, placed);
   return plan;
+}
+
+// Beat runs where it is placed; the other side components beside Redis (the exporter reads it, the rest watch it).
+function sidesOn(placed: PlacedHost, sides: SidePlans): SidePlans {
+  return Object.fromEntries(
+    Object.entries(sides).filter(([name]) => (name === "beat" ? placed.beat : placed.redis)),
+  ) as SidePlans;
 }
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
@@ -170,19 +188,21 @@ function itemFor(c: PlannedContainer): PlanItem {
   return { key: c.key, bytes: c.memory.limit.bytes * c.replicas, ...kindOf(c).refusal(c) };
 }
 
-function checkFits(plan: MemoryPlan): void {
+function checkFits(plan: HostMemoryPlan, placed: PlacedHost): void {
+  const at = placed.key === "host" ? undefined : { name: placed.name, key: placed.key };
   if (plan.headroom.bytes < 0) {
     const reserve: PlanItem = {
-      key: "host.reserve",
+      key: `${placed.key}.reserve`,
       asked: "OS, dockerd, kernel, page cache",
       bytes: plan.host.reserve.bytes,
-      change: "lower host.reserve (default 256MiB + host.memory/16)",
+      change: `lower ${placed.key}.reserve (default 256MiB + memory/16)`,
     };
-    throw new PlanError("memory", [reserve, ...containersOf(plan).map(itemFor)], {
-      key: "host.memory",
-      bytes: plan.host.memory.bytes,
-      change: "or raise host.memory",
-    });
+    throw new PlanError(
+      "memory",
+      [reserve, ...containersOf(plan).map(itemFor)],
+      { key: `${placed.key}.memory`, bytes: plan.host.memory.bytes, change: `or raise ${placed.key}.memory` },
+      at,
+    );
   }
   const swap: PlanItem[] = plan.workers.flatMap((w) => {
     const each = w.memorySwap.bytes - w.limit.bytes;
@@ -194,10 +214,11 @@ function checkFits(plan: MemoryPlan): void {
     return each ? [{ ...item, change: "lower swap or replicas" }] : [];
   });
   if (sum(swap.map((item) => item.bytes)) > plan.host.swapFile.bytes) {
-    throw new PlanError("swap", swap, {
-      key: "host.swapFile",
-      bytes: plan.host.swapFile.bytes,
-      change: "or raise host.swapFile",
-    });
+    throw new PlanError(
+      "swap",
+      swap,
+      { key: `${placed.key}.swapFile`, bytes: plan.host.swapFile.bytes, change: `or raise ${placed.key}.swapFile` },
+      at,
+    );
   }
 }

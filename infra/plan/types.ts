@@ -86,18 +86,24 @@ export type WorkerPoolPlan = PreforkPoolPlan | InProcessPoolPlan;
 /** Each side component's container under its config key (plan.monitoring); absent when its config turns it off. */
 export type SidePlans = { readonly [K in SideName]?: ContainerMemory };
 
-export interface MemoryPlan extends SidePlans {
+/** One host's plan: its reserve, the containers placed on it, what is left. Redis only on the host it is placed on. */
+export interface HostMemoryPlan extends SidePlans {
   readonly host: {
     readonly memory: Size;
     readonly cpus: number;
     readonly reserve: Size;
     readonly swapFile: Size;
   };
-  readonly redis: RedisPlan;
+  readonly redis?: RedisPlan;
   /** In the order of config.workers; a pool split by memory class is followed by its heavy pool. */
   readonly workers: readonly WorkerPoolPlan[];
   /** Celery task_routes: each heavy task of a split pool to its heavy pool's queue. */
   readonly routes: Readonly<Record<string, string>>;
   /** host − reserve − Σ limits × replicas; never negative. */
   readonly headroom: Size;
+}
+
+/** The plan of the host Redis runs on: with one `host`, the whole stack's. */
+export interface MemoryPlan extends HostMemoryPlan {
+  readonly redis: RedisPlan;
 }
