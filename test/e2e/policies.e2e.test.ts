@@ -139,6 +139,9 @@ const UNSAFE: Record<string, string> = {
   "policy-unsafe-celery-oversubscribed": "celery-worker-within-container",
   "policy-unsafe-privileged": "container-no-privileged",
   "policy-unsafe-ssh-key": "ssh-private-key-secret",
+  // docker.Service (Swarm); policiesSwarm.e2e.test.ts previews and deploys policy-safe-swarm.
+  "policy-unsafe-memory-limit-swarm": "container-memory-limit",
+  "policy-unsafe-redis-public-swarm": "redis-not-public",
 };
 
 describe("unsafe stacks fail, naming the rule", () => {
