@@ -8,15 +8,21 @@ import { Prometheus } from "./components/prometheus";
 import { RedisBroker } from "./components/redisBroker";
 import { kitLabels } from "./components/common";
 import { LOCAL_DOCKER_HOST, VpsHost } from "./components/vpsHost";
+import { WorkerHost } from "./components/workerHost";
 import { WorkerPool } from "./components/workerPool";
+import { brokerUrlAt, dockerEngine } from "./components/engine";
 import { ConfigError } from "./config/errors";
 import { readStackConfig } from "./config/pulumi";
-import type { Connection } from "./config/types";
 import { PlanError } from "./plan/errors";
+import { firstReplicaOf, planHosts } from "./plan/hosts";
 import { planMemory } from "./plan/planner";
 
 const stack = pulumi.getStack();
-const { config, redisPassword, sshPrivateKey, flowerPassword, appSecrets, plan } = configAndPlan();
+const { config, redisPassword, sshPrivateKey, flowerPassword, appSecrets, plan, hostPlans } = configAndPlan();
+const redisHost = hostPlans.find((h) => h.redis)!;
+// Celery task_routes of every host's split pools: each pool's app routes alike, wherever it runs.
+const routes = Object.assign({}, ...hostPlans.map((h) => h.plan.routes)) as Record<string, string>;
+const poolPlans = hostPlans.flatMap((h) => h.plan.workers);
 // The local engine: the provider's standard `docker:host` config, else the unix socket (a test's throw-away engine).
 const localDockerHost = new pulumi.Config("docker").get("host") ?? LOCAL_DOCKER_HOST;
 
@@ -29,7 +35,9 @@ const host = new VpsHost("host", {
   localDockerHost,
 });
 // Every Docker resource waits for the prepared host; destroy goes in reverse.
-const engine = new docker.Provider("docker", dockerEngine(config.host.connection), { dependsOn: [host.ready] });
+const engine = new docker.Provider("docker", dockerEngine(config.host.connection, localDockerHost), {
+  dependsOn: [host.ready],
+});
 const network = new docker.Network(
   "network",
   { name: `qk-${stack}`, labels: kitLabels(stack, "network") },
@@ -59,13 +67,14 @@ const workers = plan.workers.map(
         stack,
         pool: config.workers[poolPlan.source],
         plan: poolPlan,
-        routes: plan.routes,
+        routes,
         publishHeadroomBytes: plan.redis.publishHeadroom.bytes,
         network,
         brokerUrl: redis.url,
         cgroupParent: host.cgroupParent,
         run: host.run,
         secrets: appSecrets[poolPlan.source],
+        firstReplica: firstReplicaOf(hostPlans, redisHost.name, poolPlan.name),
       },
       { providers: { docker: engine }, dependsOn: [host.ready, redis] },
     ),
@@ -121,8 +130,8 @@ const beat =
       config: config.beat,
       plan: plan.beat,
       pool: config.workers[beatPool],
-      poolPlan: plan.workers.find((p) => p.source === beatPool) ?? plan.workers[0],
-      routes: plan.routes,
+      poolPlan: poolPlans.find((p) => p.source === beatPool) ?? poolPlans[0],
+      routes,
       publishHeadroomBytes: plan.redis.publishHeadroom.bytes,
       network,
       brokerUrl: redis.url,
@@ -151,15 +160,54 @@ const flower =
     { providers: { docker: engine }, dependsOn: [host.ready] },
   );
 
+// The other hosts (several-host stacks): each prepared, its own engine, its pools and beat reaching Redis at the
+// Redis host's private address (the config binds Redis there when anything runs elsewhere).
+const redisAtPrivateAddress =
+  redisHost.privateAddress &&
+  pulumi.secret(
+    pulumi.output(redisPassword).apply((p) => brokerUrlAt(p, redisHost.privateAddress!, config.redis.port)),
+  );
+const otherHosts = hostPlans
+  .filter((h) => !h.redis)
+  .map(
+    (h) =>
+      new WorkerHost(
+        `host-${h.name}`,
+        {
+          stack,
+          config,
+          host: h,
+          brokerUrl: redisAtPrivateAddress!,
+          routes,
+          publishHeadroomBytes: plan.redis.publishHeadroom.bytes,
+          firstReplica: (pool) => firstReplicaOf(hostPlans, h.name, pool),
+          beatPoolPlan: poolPlans.find((p) => p.source === beatPool) ?? poolPlans[0],
+          sshPrivateKey,
+          localDockerHost,
+          appSecrets,
+        },
+        // After Redis: a worker that starts first would only retry until it answers.
+        { dependsOn: [redis] },
+      ),
+  );
+
 /** The whole memory budget, as planned (bytes). */
 export const memoryPlan = plan;
 export const redisUrl = redis.url;
 export const redisMaxmemory = redis.maxmemoryBytes;
 export const redisContainer = redis.container.name;
 export const workerContainers = workers.flatMap((w) => w.containers.map((c) => c.name));
-export const workerNodes = workers.flatMap((w) => w.nodeNames);
+export const workerNodes = [...workers, ...otherHosts.flatMap((h) => h.pools)].flatMap((w) => w.nodeNames);
+/** Each host's worker containers, by host name (several hosts; one host: "host"). */
+export const hostContainers = Object.fromEntries([
+  [redisHost.name, workerContainers],
+  ...otherHosts.map((h, i) => [
+    hostPlans.filter((p) => !p.redis)[i]!.name,
+    h.pools.flatMap((w) => w.containers.map((c) => c.name)),
+  ]),
+]);
 /** Celery task_routes of the stack: producers outside the kit's containers set it too, so heavy tasks reach their pool. */
-export const taskRoutes = plan.routes;
+export const taskRoutes = routes;
 /** Prometheus scrape URL of the Redis exporter, and alert rules to load there (monitoring.enabled only). */
 export const metricsUrl = monitoring?.metricsUrl;
 export const alertRules = monitoring?.alertRules;
@@ -167,7 +215,7 @@ export const alertRules = monitoring?.alertRules;
 export const prometheusUrl = prometheus ? prometheus.url : undefined;
 export const prometheusContainer = prometheus ? prometheus.container.name : undefined;
 /** The stack's Celery beat (beat.enabled only). */
-export const beatContainer = beat ? beat.container.name : undefined;
+export const beatContainer = beat ? beat.container.name : otherHosts.find((h) => h.beat)?.beat?.container.name;
 /** Flower's UI, behind basic auth (user flower.user, password the secret queuekit:flowerPassword). */
 export const flowerUrl = flower ? flower.url : undefined;
 export const flowerContainer = flower ? flower.container.name : undefined;
@@ -186,27 +234,14 @@ function configAndPlan() {
           message: `required with flower.enabled: pulumi config set --secret ${cfg.name}:flowerPassword "$(openssl rand -hex 16)"`,
         },
       ]);
-    if ((stackConfig.config.hosts?.list.length ?? 1) > 1)
-      throw new ConfigError([
-        {
-          path: "hosts",
-          value: stackConfig.config.hosts?.list.map((h) => h.name),
-          message: "npm run plan plans several hosts; deploying them is not in this version yet: use one host",
-        },
-      ]);
-    return { ...stackConfig, flowerPassword, plan: planMemory(stackConfig.config) };
+    return {
+      ...stackConfig,
+      flowerPassword,
+      plan: planMemory(stackConfig.config),
+      hostPlans: planHosts(stackConfig.config),
+    };
   } catch (error) {
     if (error instanceof ConfigError || error instanceof PlanError) throw new pulumi.RunError(error.message);
     throw error;
   }
-}
-
-// Local engine on the unix socket; a VPS's engine over SSH (the docker CLI's ssh:// transport).
-function dockerEngine(connection: Connection): docker.ProviderArgs {
-  if (connection.kind === "local") return { host: localDockerHost };
-  return {
-    host: `ssh://${connection.user}@${connection.host}:${connection.port}`,
-    // BatchMode: no one is there to answer a password or host-key prompt; fail with ssh's message instead.
-    sshOpts: ["-o", "BatchMode=yes", ...connection.sshOptions],
-  };
 }

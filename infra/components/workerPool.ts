@@ -27,6 +27,8 @@ export interface WorkerPoolArgs {
   readonly run?: HostRunner;
   /** The pool's secret values by name (readStackConfig's appSecrets); none when the pool has no secrets. */
   readonly secrets?: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Number of the first replica: a pool spread over hosts numbers its containers (and Celery nodes) once across them. */
+  readonly firstReplica?: number;
 }
 
 /**
@@ -101,8 +103,9 @@ export class WorkerPool extends pulumi.ComponentResource {
 
     this.nodeNames = [];
     this.containers = Array.from({ length: plan.replicas }, (_, i) => {
-      const containerName = `qk-${stack}-worker-${plan.name}-${i}`;
-      const nodeName = `${plan.name}-${i}@${containerName}`;
+      const nth = (args.firstReplica ?? 0) + i;
+      const containerName = `qk-${stack}-worker-${plan.name}-${nth}`;
+      const nodeName = `${plan.name}-${nth}@${containerName}`;
       this.nodeNames.push(nodeName);
       const container = new docker.Container(
         `${name}-${i}`,

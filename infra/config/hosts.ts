@@ -173,6 +173,12 @@ export function crossHostPasswordIssue(password: string, placement: Placement | 
   };
 }
 
+/** Across hosts Redis is published on its host's private address only (the rules refuse any other bind). */
+export function redisBindOf(bind: string, hosts: HostsConfig): string {
+  if (!acrossHosts(hosts.placement)) return bind;
+  return hosts.list.find((h) => h.name === hosts.placement.redis)?.privateAddress ?? bind;
+}
+
 /** One host and what runs on it; a pool's replicas spread over its hosts. */
 export interface PlacedHost {
   readonly name: string;

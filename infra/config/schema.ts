@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { appEnvFields, toAppEnv } from "./appEnv";
 import { defaultManageDaemonJson, defaultSomaxconn, poolConcurrency, REDIS_SHARE } from "./defaults";
-import { hostsRuleIssues, hostsSchema, placementSchema, redisHostOf, resolvePlacement } from "./hosts";
+import { hostsRuleIssues, hostsSchema, placementSchema, redisBindOf, redisHostOf, resolvePlacement } from "./hosts";
 import { PRESET_NAMES } from "./presets";
 import { type AppProfile, readProfile } from "./profile";
 import { SIDE_SCHEMAS, sideConfigsOf, sideRuleIssues } from "./sides";
@@ -232,7 +232,7 @@ export const configSchemaAt = (baseDir: string) =>
       preset: c.preset,
       host: redisHost,
       ...(hosts && { hosts }),
-      redis: c.redis,
+      redis: hosts ? { ...c.redis, bind: redisBindOf(c.redis.bind, hosts) } : c.redis,
       workers: c.workers,
       ...sideConfigsOf(c),
     };

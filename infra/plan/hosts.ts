@@ -52,3 +52,12 @@ export function renderHostsSvg(hosts: readonly HostPlan[], title: string): strin
     "",
   ].join("\n");
 }
+
+/** Number of the first replica of pool plan `pool` on `host`: the replicas on the hosts before it, in hosts' order. */
+export function firstReplicaOf(hosts: readonly HostPlan[], host: string, pool: string): number {
+  const before = hosts.slice(
+    0,
+    hosts.findIndex((h) => h.name === host),
+  );
+  return before.flatMap((h) => h.plan.workers.filter((w) => w.name === pool)).reduce((n, w) => n + w.replicas, 0);
+}
