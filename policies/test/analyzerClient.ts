@@ -1,10 +1,12 @@
-// The engine's side of the analyzer protocol, for tests: starts the pack the way `pulumi` does
-// (`node node_modules/@pulumi/pulumi/cmd/run-policy-pack <engine> .` in the pack directory, port read from
-// stdout), configures it like the engine (every policy's enforcement level and its config with the schema's
+// The engine's side of the analyzer protocol, for tests: starts the pack the way `pulumi` 3.219 does
+// (the kit's `policy` analyzer plugin, analyzer/pulumi-analyzer-policy, run in the pack directory with
+// `<engine> .` and one `-name=value` per runtime option of PulumiPolicy.yaml; port read from stdout), configures it like the engine (every policy's enforcement level and its config with the schema's
 // defaults), and sends Analyze / AnalyzeStack requests whose properties are protobuf Structs built from the
 // engine's JSON (unknown sentinels, secret and asset signatures).
 import { spawn, type ChildProcess } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
+import { parse as parseYaml } from "yaml";
 import * as grpc from "@grpc/grpc-js";
 import * as analyzergrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
@@ -17,6 +19,17 @@ import type { Finding } from "./direct";
 const struct = (v: unknown): Struct => Struct.fromJavaScript(v as Record<string, JavaScriptValue>);
 
 export const PACK_DIR = path.resolve(__dirname, "..", "..");
+/** The analyzer plugin the kit's Pulumi.yaml names (plugins.analyzers). */
+export const ANALYZER_PLUGIN = path.join(PACK_DIR, "analyzer", "pulumi-analyzer-policy");
+
+/** The CLI's arguments for a pack: `<engine> .`, then `-name=value` for each runtime option in PulumiPolicy.yaml. */
+export function analyzerArgs(packDir: string, engine = "127.0.0.1:1"): string[] {
+  const project = parseYaml(fs.readFileSync(path.join(packDir, "PulumiPolicy.yaml"), "utf8")) as {
+    runtime?: string | { options?: Record<string, unknown> };
+  };
+  const options = typeof project.runtime === "object" ? (project.runtime.options ?? {}) : {};
+  return [engine, ".", ...Object.entries(options).map(([k, v]) => `-${k}=${String(v)}`)];
+}
 
 const LEVELS: Record<number, Finding["level"]> = { 0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate" };
 const LEVEL_CODES: Record<string, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
@@ -52,7 +65,7 @@ export class AnalyzerClient {
   /** Start the pack's analyzer server from its compiled `main`, exactly as the engine's pulumi-analyzer-policy does. */
   static async start(packDir = PACK_DIR): Promise<AnalyzerClient> {
     const started = Date.now();
-    const child = spawn(process.execPath, ["./node_modules/@pulumi/pulumi/cmd/run-policy-pack", "127.0.0.1:1", "."], {
+    const child = spawn(ANALYZER_PLUGIN, analyzerArgs(packDir), {
       cwd: packDir,
       env: { ...process.env, PULUMI_DRY_RUN: "true" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -2,8 +2,10 @@
 // which requires at once (1) runtime/closure/codePaths.js, and with it @npmcli/arborist, pacote, sigstore, tar:
 // about 1,350 modules, to compute the code paths of a serialized function, and (2) the Automation API (execa,
 // got, js-yaml: about 220 more), to drive the CLI — neither of which a policy pack ever does. Together they were
-// 70-80% of the pack's start-up (scripts/bench-policies.ts). Until first used, each is a placeholder that loads
-// the real module then: codePaths' functions (the index copies them eagerly), automation as a namespace.
+// 70-80% of the pack's start-up (scripts/bench-policies.ts). (3) The closure serializer's `typescript` (a 9 MB
+// module, ≈0.3 s of CPU), which the pack's own launcher (lib/startup/runCompiledPack.ts) otherwise never loads.
+// Until first used, each is a placeholder that loads the real module then: codePaths' functions (the index copies
+// them eagerly), automation and typescript-shim as namespaces.
 import Module, { createRequire } from "node:module";
 import * as path from "node:path";
 
@@ -11,6 +13,7 @@ import * as path from "node:path";
 export const DEFERRED: readonly { readonly request: string; readonly functions?: readonly string[] }[] = [
   { request: "@pulumi/pulumi/runtime/closure/codePaths", functions: ["computeCodePaths", "findWorkspaceRoot"] },
   { request: "@pulumi/pulumi/automation" },
+  { request: "@pulumi/pulumi/typescript-shim" },
 ];
 
 /**
