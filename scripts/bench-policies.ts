@@ -1,10 +1,12 @@
 // What the policy pack costs.
 //
-//   node dist/scripts/bench-policies.js [--runs N] [--containers N] [--skip-cli] [--only-default]
+//   node dist/scripts/bench-policies.js [--runs N] [--containers N] [--skip-cli] [--only-default] [--compare-pack DIR]
 //
 // 1. `pulumi preview` of the kit's default stack (local), with and without `--policy-pack policies`
-//    (median of N runs each, alternating; ratios and the load average, since the machine may be busy), then the
-//    pack's start-up alone (run-policy-pack until it serves). --only-default stops there.
+//    (median of N runs each, alternating; wall and CPU time — pulumi and every process it waited for, which a busy
+//    machine disturbs less — ratios and the load average), then the
+//    pack's start-up alone (its analyzer plugin until it serves; both packs with --compare-pack). --only-default
+//    stops there.
 // 2. The pack's evaluation of a generated stack of N containers (default 500) through the analyzer path:
 //    the pack's server started the way the engine starts it, then one Analyze request per resource and one
 //    AnalyzeStack over all of them, built like the engine's (policies/test/analyzerClient.ts).
@@ -31,47 +33,60 @@ const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const otherPackAt = process.argv.indexOf("--compare-pack");
 const otherPack = otherPackAt > 0 ? path.resolve(process.argv[otherPackAt + 1]!) : undefined;
 
-function preview(dir: string, stack: string, withPack: boolean | string, backend?: string): number {
+/** One preview: wall time, and the CPU time of `pulumi` and every process it waited for (plugins, the program). */
+interface Run {
+  readonly ms: number;
+  readonly cpuMs: number;
+}
+
+function preview(dir: string, stack: string, withPack: boolean | string, backend?: string): Run {
   const env = { ...process.env, ...(backend && { PULUMI_BACKEND_URL: `file://${backend}` }) };
+  const cpuFile = path.join(os.tmpdir(), `qk-bench-cpu-${process.pid}`);
   const script = [
     `source '${repo}/scripts/env.sh' >/dev/null`,
     `cd '${dir}'`,
     `pulumi stack select --create ${stack} --non-interactive >/dev/null`,
-    `pulumi preview --non-interactive --diff=false --stack ${stack}${withPack ? ` --policy-pack '${withPack === true ? pack : withPack}'` : ""} >/dev/null 2>&1`,
+    `/usr/bin/time -f '%U %S' -o '${cpuFile}' pulumi preview --non-interactive --diff=false --stack ${stack}${withPack ? ` --policy-pack '${withPack === true ? pack : withPack}'` : ""} >/dev/null 2>&1`,
   ].join(" && ");
   const t = Date.now();
   const r = spawnSync("bash", ["-c", script], { env, stdio: "ignore", timeout: 30 * 60_000 });
   const ms = Date.now() - t;
-  // Exit 255 with the pack means violations were found: still a full evaluation.
+  // Exit 255 with the pack means violations were found: still a full evaluation (time then exits 255 too).
   if (r.status !== 0 && !(withPack && r.status === 255)) throw new Error(`preview of ${dir} failed (exit ${r.status})`);
-  return ms;
+  // The last line: time prints "Command exited with non-zero status N" before it when the preview fails.
+  const [user, sys] = fs.readFileSync(cpuFile, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
+  fs.rmSync(cpuFile, { force: true });
+  return { ms, cpuMs: (user! + sys!) * 1000 };
 }
 
 function comparePreviews(label: string, dir: string, stack: string, backend?: string): void {
   preview(dir, stack, false, backend); // warm-up: plugin caches, node module cache
-  const plain: number[] = [];
-  const guarded: number[] = [];
-  const other: number[] = [];
+  const plain: Run[] = [];
+  const guarded: Run[] = [];
+  const other: Run[] = [];
   for (let i = 0; i < runs; i++) {
     plain.push(preview(dir, stack, false, backend));
     guarded.push(preview(dir, stack, true, backend));
     if (otherPack) other.push(preview(dir, stack, otherPack, backend));
   }
-  if (otherPack) {
-    const o = median(other);
-    console.log(
-      `${label}: with ${otherPack}: ${secs(o)}, ${(o / median(plain)).toFixed(2)}× (runs: ${other.map(secs).join(", ")})`,
-    );
-  }
-  const p = median(plain);
-  const g = median(guarded);
-  // Pairwise: each guarded run against the plain run just before it, so a load swing hits both sides.
-  const ratios = guarded.map((x, i) => x / plain[i]!);
+  const wall = (xs: Run[]): number[] => xs.map((x) => x.ms);
+  const cpu = (xs: Run[]): number[] => xs.map((x) => x.cpuMs);
+  /** Medians, what the pack adds, the ratio and the median pairwise ratio (each run against the plain run before it). */
+  const summary = (xs: number[], base: number[]): string => {
+    const m = median(xs);
+    const b = median(base);
+    const pairwise = median(xs.map((x, i) => x / base[i]!));
+    return `${secs(m)}: +${secs(m - b)}, ${(m / b).toFixed(2)}× (median pairwise ratio ${pairwise.toFixed(2)}×)`;
+  };
+  const packs: [string, Run[]][] = [[pack, guarded], ...(otherPack ? [[otherPack, other] as [string, Run[]]] : [])];
   console.log(
-    `${label}: preview ${secs(p)} without the pack, ${secs(g)} with it — the pack adds ${secs(g - p)}, ` +
-      `${(g / p).toFixed(2)}× (median of ${runs}; median pairwise ratio ${median(ratios).toFixed(2)}×)`,
+    `${label}, median of ${runs}: plain preview ${secs(median(wall(plain)))} wall, ${secs(median(cpu(plain)))} CPU`,
   );
-  console.log(`  runs without: ${plain.map(secs).join(", ")}; with: ${guarded.map(secs).join(", ")}`);
+  for (const [name, xs] of packs) {
+    console.log(`  with ${name}: wall ${summary(wall(xs), wall(plain))}; CPU ${summary(cpu(xs), cpu(plain))}`);
+    console.log(`    runs (wall / CPU): ${xs.map((x) => `${secs(x.ms)} / ${secs(x.cpuMs)}`).join(", ")}`);
+  }
+  console.log(`    plain runs (wall / CPU): ${plain.map((x) => `${secs(x.ms)} / ${secs(x.cpuMs)}`).join(", ")}`);
   console.log(
     `  load average (1, 5, 15 min) after the runs: ${os
       .loadavg()
@@ -98,18 +113,25 @@ function generated(f: Fixtures, n: number): unknown[] {
   return out;
 }
 
-/** The pack's start-up alone: run-policy-pack until it serves (GetAnalyzerInfo, Configure), median of `runs`. */
+/**
+ * The pack's start-up alone: its analyzer plugin started as the CLI starts it until it serves (GetAnalyzerInfo,
+ * Configure), median of `runs`; with --compare-pack, the other pack too, alternating.
+ */
 async function packStartup(): Promise<void> {
   const { AnalyzerClient } = await import(path.join(pack, "dist/test/analyzerClient.js"));
-  const times: number[] = [];
+  const dirs = [pack, ...(otherPack ? [otherPack] : [])];
+  const times = dirs.map((): number[] => []);
   for (let i = 0; i < runs; i++) {
-    const a = await AnalyzerClient.start();
-    times.push(a.startupMs);
-    a.stop();
+    for (const [d, dir] of dirs.entries()) {
+      const a = await AnalyzerClient.start(dir);
+      times[d]!.push(a.startupMs);
+      a.stop();
+    }
   }
-  console.log(
-    `pack start-up (run-policy-pack to serving): ${secs(median(times))} (median of ${runs}: ${times.map(secs).join(", ")})`,
-  );
+  for (const [d, dir] of dirs.entries())
+    console.log(
+      `pack start-up (plugin to serving) of ${dir}: ${secs(median(times[d]!))} (median of ${runs}: ${times[d]!.map(secs).join(", ")})`,
+    );
 }
 
 async function analyzerPath(): Promise<void> {
