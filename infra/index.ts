@@ -1,6 +1,7 @@
 // queuekit: config → plan → render → components. Bad config throws here, before any resource exists.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { appImages } from "./components/appImages";
 import { Beat } from "./components/beat";
 import { Flower } from "./components/flower";
 import { Monitoring } from "./components/monitoring";
@@ -18,7 +19,8 @@ import { firstReplicaOf, planHosts } from "./plan/hosts";
 import { planMemory } from "./plan/planner";
 
 const stack = pulumi.getStack();
-const { config, redisPassword, sshPrivateKey, flowerPassword, appSecrets, plan, hostPlans } = configAndPlan();
+const { config, redisPassword, sshPrivateKey, flowerPassword, appSecrets, registryPasswords, plan, hostPlans } =
+  configAndPlan();
 const redisHost = hostPlans.find((h) => h.redis)!;
 // Celery task_routes of every host's split pools: each pool's app routes alike, wherever it runs.
 const routes = Object.assign({}, ...hostPlans.map((h) => h.plan.routes)) as Record<string, string>;
@@ -58,6 +60,11 @@ const redis = new RedisBroker(
   { providers: { docker: engine }, dependsOn: [host.ready] },
 );
 
+// Each config pool's image, pinned (a private registry's digest, a build's image ID) or as the engine has it.
+const images = appImages(config, registryPasswords, dockerEngine(config.host.connection, localDockerHost), [
+  host.ready,
+]);
+
 // One component per planned pool: a measured app with light and heavy tasks gives two from one config pool.
 const workers = plan.workers.map(
   (poolPlan) =>
@@ -66,6 +73,7 @@ const workers = plan.workers.map(
       {
         stack,
         pool: config.workers[poolPlan.source],
+        image: images[poolPlan.source],
         plan: poolPlan,
         routes,
         publishHeadroomBytes: plan.redis.publishHeadroom.bytes,
@@ -130,6 +138,7 @@ const beat =
       config: config.beat,
       plan: plan.beat,
       pool: config.workers[beatPool],
+      image: images[beatPool],
       poolPlan: poolPlans.find((p) => p.source === beatPool) ?? poolPlans[0],
       routes,
       publishHeadroomBytes: plan.redis.publishHeadroom.bytes,

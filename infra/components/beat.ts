@@ -17,6 +17,8 @@ export interface BeatArgs {
   readonly plan: ContainerMemory;
   /** The pool whose image, app and Celery settings beat runs with (config.beat.pool, else the first). */
   readonly pool: WorkerPoolConfig;
+  /** The pool's image as its containers run it (AppImage.ref); absent: pool.image. */
+  readonly image?: pulumi.Input<string>;
   readonly poolPlan: WorkerPoolPlan;
   /** The stack's task_routes: a periodic heavy task reaches its heavy pool. */
   readonly routes: Readonly<Record<string, string>>;
@@ -71,7 +73,7 @@ export class Beat extends pulumi.ComponentResource {
       stack,
       role: "beat",
       what: "beat",
-      image: pool.image,
+      image: args.image ?? pool.image,
       dir: configDir,
       files: [
         { file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig },
@@ -83,7 +85,7 @@ export class Beat extends pulumi.ComponentResource {
       {
         name: containerName,
         hostname: containerName,
-        image: pool.image,
+        image: args.image ?? pool.image,
         command: beatArgv(config, pool.app),
         envs: [`PYTHONPATH=/app:${configDir}`],
         memory: plan.limit.mib,
@@ -100,7 +102,8 @@ export class Beat extends pulumi.ComponentResource {
             "CMD-SHELL",
             `find ${config.stateDir} -maxdepth 1 -name 'schedule*' -mmin -${STATE_MAX_AGE_MIN} | grep -q .`,
           ],
-          interval: "60s",
+          // Go's form of 60 s: the engine reads "1m0s" back, and "60s" would be a change at every up.
+          interval: "1m0s",
           timeout: "10s",
           retries: 3,
           startPeriod: "30s",

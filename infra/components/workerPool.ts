@@ -14,6 +14,8 @@ import { pidsLimitScript, type HostRunner } from "./vpsHost";
 export interface WorkerPoolArgs {
   readonly stack: string;
   readonly pool: WorkerPoolConfig;
+  /** What the containers run (AppImage.ref: pinned by digest or image ID); absent: pool.image as the engine has it. */
+  readonly image?: pulumi.Input<string>;
   readonly plan: WorkerPoolPlan;
   /** The stack's task_routes (task name → queue): every pool's app routes alike, so producers do too. */
   readonly routes: Readonly<Record<string, string>>;
@@ -83,7 +85,7 @@ export class WorkerPool extends pulumi.ComponentResource {
       stack,
       role: "worker",
       what: `worker-${plan.name}`,
-      image: pool.image,
+      image: args.image ?? pool.image,
       dir: configDir,
       files: [
         { file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig },
@@ -112,7 +114,7 @@ export class WorkerPool extends pulumi.ComponentResource {
         {
           name: containerName,
           hostname: containerName,
-          image: pool.image,
+          image: args.image ?? pool.image,
           command: workerArgv(pool, plan, nodeName),
           envs: [
             `PYTHONPATH=/app:${configDir}`,

@@ -1,5 +1,6 @@
 import { redactAppSecrets } from "./appEnv";
 import { ConfigError, type ConfigIssue, keyPath } from "./errors";
+import { redactRegistries } from "./images";
 import { isPresetName, PRESETS } from "./presets";
 import { configSchemaAt } from "./schema";
 import type { QueuekitConfig } from "./types";
@@ -15,7 +16,7 @@ export function parseConfig(raw: unknown, baseDir: string = process.cwd()): Queu
   const result = configSchemaAt(baseDir).safeParse(input);
   if (result.success) return result.data;
   // An issue prints the value it is about: secrets' values never reach the message.
-  const shown = redactAppSecrets(input);
+  const shown = redactRegistries(redactAppSecrets(input));
   throw new ConfigError(result.error.issues.flatMap((issue) => toConfigIssues(issue, shown)));
 }
 

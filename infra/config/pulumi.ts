@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { appSecretValuesOf } from "./appEnv";
 import { ConfigError, type ConfigIssue, keyPath } from "./errors";
 import { crossHostPasswordIssue, layoutOf } from "./hosts";
+import { registryPasswordsOf } from "./images";
 import { parseConfig } from "./parse";
 import { rawFromEntries } from "./raw";
 import type { QueuekitConfig } from "./types";
@@ -13,6 +14,8 @@ export interface StackConfig {
   readonly redisPassword: pulumi.Output<string>;
   /** Each config pool's secret values (index = config.workers index), Pulumi secrets from the moment they are read. */
   readonly appSecrets: readonly Readonly<Record<string, pulumi.Output<string>>>[];
+  /** Each of config.registries' passwords, in its order: Pulumi secrets from the moment they are read. */
+  readonly registryPasswords: readonly pulumi.Output<string>[];
   /** Present when host.connection.kind is "ssh". */
   readonly sshPrivateKey?: pulumi.Output<string>;
 }
@@ -59,7 +62,8 @@ export function readStackConfig(cfg: pulumi.Config): StackConfig {
   const appSecrets = appSecretValuesOf(entries[`${cfg.name}:workers`]).map((values) =>
     Object.fromEntries(Object.entries(values).map(([name, value]) => [name, pulumi.secret(value)])),
   );
-  return { config, redisPassword, sshPrivateKey, appSecrets };
+  const registryPasswords = registryPasswordsOf(entries[`${cfg.name}:registries`]).map((p) => pulumi.secret(p));
+  return { config, redisPassword, sshPrivateKey, appSecrets, registryPasswords };
 }
 
 /** The nearest directory holding Pulumi.yaml: Pulumi runs the program from its `main` folder (dist/infra). */

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { appEnvFields, toAppEnv } from "./appEnv";
 import { defaultManageDaemonJson, defaultSomaxconn, poolConcurrency, REDIS_SHARE } from "./defaults";
 import { hostsRuleIssues, hostsSchema, placementSchema, redisBindOf, redisHostOf, resolvePlacement } from "./hosts";
+import { imageBuildAt, imageIssues, imageRef, registriesSchema } from "./images";
 import { PRESET_NAMES } from "./presets";
 import { type AppProfile, readProfile } from "./profile";
 import { SIDE_SCHEMAS, sideConfigsOf, sideRuleIssues } from "./sides";
@@ -121,7 +122,8 @@ const workerPoolFieldsAt = (baseDir: string) =>
       'a DNS label: lowercase letters, digits and "-", at most 63, e.g. "default"',
       /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
     ),
-    image: text('an image reference, e.g. "ghcr.io/acme/app:1.4"'),
+    image: imageRef(),
+    build: imageBuildAt(baseDir).optional(),
     app: text('the Celery app for "celery -A", e.g. "proj.celery"'),
     queues: list(text('a queue name, e.g. "celery"'), 'queue name, e.g. ["celery"]'),
     pool: oneOf(POOL_KINDS).default("prefork"),
@@ -157,6 +159,7 @@ function toPoolConfig(p: z.output<ReturnType<typeof workerPoolFieldsAt>>, ctx: C
   const common = {
     name: p.name,
     image: p.image,
+    ...(p.build && { build: p.build }),
     app: p.app,
     queues: p.queues,
     ...(p.parentMemory !== undefined && { parentMemory: p.parentMemory }),
@@ -199,6 +202,7 @@ export const configSchemaAt = (baseDir: string) =>
     // Several hosts instead of `host` (hosts.ts).
     hosts: hostsSchema(host.shape).optional(),
     placement: placementSchema.optional(),
+    registries: registriesSchema,
   }).transform((c, ctx): QueuekitConfig => {
     const withDefaults = <H extends z.output<typeof host>>(h: H) => ({
       ...h,
@@ -225,6 +229,7 @@ export const configSchemaAt = (baseDir: string) =>
       ),
       ...workersRuleIssues(c.workers, Math.max(...(list ?? [redisHost]).map((h) => h.swapFile))),
       ...(list && placement ? hostsRuleIssues(list, c.placement, placement, c.workers, c.redis.bind) : []),
+      ...imageIssues(c.workers, c.registries, list !== undefined),
       ...sideRuleIssues(c),
     ])
       issue(ctx, message, [...path]);
@@ -234,6 +239,7 @@ export const configSchemaAt = (baseDir: string) =>
       ...(hosts && { hosts }),
       redis: hosts ? { ...c.redis, bind: redisBindOf(c.redis.bind, hosts) } : c.redis,
       workers: c.workers,
+      registries: c.registries,
       ...sideConfigsOf(c),
     };
   });

@@ -3,6 +3,7 @@
 import type { EvictionSafePolicy } from "../../policies/contract/redis";
 import type { AppEnvConfig } from "./appEnv";
 import type { HostsConfig } from "./hosts";
+import type { ImageBuild, RegistryConfig } from "./images";
 import type { AppProfile } from "./profile";
 import type { SideConfigs } from "./sides";
 
@@ -73,6 +74,8 @@ export interface Autoscale {
 interface PoolCommon extends AppEnvConfig {
   readonly name: string;
   readonly image: string;
+  /** Build `image` on the target engine from this Dockerfile and context instead of pulling it. */
+  readonly build?: ImageBuild;
   readonly app: string;
   readonly queues: readonly string[];
   /** Processes/greenlets/threads the memory is sized for; with autoscale, autoscale.max. */
@@ -118,4 +121,6 @@ export interface QueuekitConfig extends SideConfigs {
   readonly hosts?: HostsConfig;
   readonly redis: RedisConfig;
   readonly workers: readonly WorkerPoolConfig[];
+  /** Private registries' credentials; absent or empty: images are used as the engine has them. */
+  readonly registries?: readonly RegistryConfig[];
 }
