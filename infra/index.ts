@@ -1,22 +1,28 @@
 // queuekit: config → plan → render → components. Bad config throws here, before any resource exists.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { appImages } from "./components/appImages";
-import { Beat } from "./components/beat";
-import { Flower } from "./components/flower";
-import { Monitoring } from "./components/monitoring";
-import { Prometheus } from "./components/prometheus";
-import { RedisBroker } from "./components/redisBroker";
-import { kitLabels } from "./components/common";
-import { LOCAL_DOCKER_HOST, VpsHost } from "./components/vpsHost";
-import { WorkerHost } from "./components/workerHost";
-import { WorkerPool } from "./components/workerPool";
-import { brokerUrlAt, dockerEngine } from "./components/engine";
-import { ConfigError } from "./config/errors";
-import { readStackConfig } from "./config/pulumi";
-import { PlanError } from "./plan/errors";
-import { firstReplicaOf, planHosts } from "./plan/hosts";
-import { planMemory } from "./plan/planner";
+// The repo's stack is one consumer of the kit's public API (infra/lib.ts), as a user's own program is.
+import {
+  appImages,
+  Beat,
+  brokerUrlAt,
+  ConfigError,
+  dockerEngine,
+  firstReplicaOf,
+  Flower,
+  kitLabels,
+  LOCAL_DOCKER_HOST,
+  Monitoring,
+  planHosts,
+  planMemory,
+  PlanError,
+  Prometheus,
+  readStackConfig,
+  RedisBroker,
+  VpsHost,
+  WorkerHost,
+  WorkerPool,
+} from "./lib";
 
 const stack = pulumi.getStack();
 const { config, redisPassword, sshPrivateKey, flowerPassword, appSecrets, registryPasswords, plan, hostPlans } =

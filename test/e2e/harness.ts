@@ -94,7 +94,7 @@ export class TestStack {
   private readonly stateDir: string;
   private readonly stackFile: string;
 
-  /** `programDir` (relative to the repo): a Pulumi program other than the kit's own, e.g. "examples/vps-host". */
+  /** `programDir` (relative to the repo, or absolute): a Pulumi program other than the kit's own, e.g. "examples/vps-host". */
   constructor(
     readonly name: string,
     private readonly template: string,
@@ -103,7 +103,7 @@ export class TestStack {
   ) {
     this.stateDir = mkdtempSync(path.join(tmpdir(), `qk-${name}-`));
     this.env = { PULUMI_BACKEND_URL: `file://${this.stateDir}` };
-    this.stackFile = path.join(repo, programDir ?? "", `Pulumi.${name}.yaml`);
+    this.stackFile = path.resolve(repo, programDir ?? "", `Pulumi.${name}.yaml`);
     this.template = path.join(repo, template);
     copyFileSync(this.template, this.stackFile);
     if (patch) this.rewrite(patch);

@@ -61,7 +61,7 @@ export function shparseKey(sourceDir: string): string {
   return hash.digest("hex").slice(0, 16);
 }
 
-/** Where the built parser is: $QUEUEKIT_SHPARSE_WASM, or the cache entry for the current sources. */
+/** Where the built parser is: $QUEUEKIT_SHPARSE_WASM, the cache entry for the current sources, or the packed pack's copy. */
 export function shparseLocation(): { wasm: string; sources?: string } {
   const explicit = process.env["QUEUEKIT_SHPARSE_WASM"];
   if (explicit) return { wasm: explicit };
@@ -74,6 +74,9 @@ export function shparseLocation(): { wasm: string; sources?: string } {
     }
     dir = path.dirname(dir);
   }
+  // The npm package (no toolchain/ above it): npm pack put the parser built from its sources in dist/.
+  const packed = path.resolve(__dirname, "../../shparse.wasm");
+  if (fs.existsSync(packed)) return { wasm: packed };
   throw new ShparseMissing(
     "queuekit policy pack: the shell parser's sources (toolchain/shparse) are not found above " +
       `${__dirname}; set QUEUEKIT_SHPARSE_WASM to a shparse.wasm built by scripts/build-shparse.sh`,
