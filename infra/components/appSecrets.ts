@@ -46,6 +46,8 @@ export function appSecrets(parent: pulumi.Resource, name: string, args: AppSecre
     role: "worker-secrets",
     what: `${args.what}-secrets-${secretSetTag(fileNames)}`,
     image: args.image,
+    // The files carry their owner (the worker's uid); a stated user would make dockerd refuse them (configVolume).
+    user: undefined,
     dir: SECRETS_DIR,
     files: fileNames.map((secret) => ({
       file: `${SECRETS_DIR}/${secret}`,

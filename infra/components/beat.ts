@@ -74,6 +74,7 @@ export class Beat extends pulumi.ComponentResource {
       role: "beat",
       what: "beat",
       image: args.image ?? pool.image,
+      user: pool.runAs,
       dir: configDir,
       files: [
         { file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig },
@@ -95,7 +96,7 @@ export class Beat extends pulumi.ComponentResource {
         // It writes only its state file, on its volume; /tmp for a library's temporary file.
         volumes: [{ volumeName: this.volume.name, containerPath: config.stateDir }, carried.mount],
         networksAdvanced: [{ name: args.network.name }],
-        ...hardened(plan.cpuShares, { "/tmp": tmpfsOf("8m") }),
+        ...hardened(pool.runAs, plan.cpuShares, { "/tmp": tmpfsOf("8m") }),
         healthcheck: {
           // beat writes its state file at every sync: a file older than that is a scheduler that stopped ticking.
           tests: [

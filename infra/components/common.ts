@@ -13,14 +13,15 @@ export function kitLabels(stack: string, role: string): { label: string; value: 
 export const tmpfsOf = (size: string): string => `rw,noexec,nosuid,nodev,size=${size}`;
 
 /**
- * What every kit container runs with (CIS Docker 5.3, 5.12, 5.13, 5.26): a read-only root filesystem (each process
- * writes only to a volume or to the tmpfs `writable` names), no capabilities — none of the kit's processes needs one,
- * each runs as its image's non-root user —, no privilege gain through setuid files, and the plan's CPU weight.
- * Config files reach the read-only root through a carrier's volume (configVolume below); the PIDs bound (5.29) is
- * set by pidsBound after the container is created.
+ * What every kit container runs with (CIS Docker 4.1, 5.3, 5.12, 5.13, 5.26): an explicit non-root "uid:gid" (the
+ * config's runAs: the image's user, stated), a read-only root filesystem (each process writes only to a volume or to
+ * the tmpfs `writable` names), no capabilities — none of the kit's processes needs one —, no privilege gain through
+ * setuid files, and the plan's CPU weight. Config files reach the read-only root through a carrier's volume
+ * (configVolume below); the PIDs bound (5.29) is set by pidsBound after the container is created.
  */
-export function hardened(cpuShares: number, writable: Readonly<Record<string, string>> = {}) {
+export function hardened(user: string, cpuShares: number, writable: Readonly<Record<string, string>> = {}) {
   return {
+    user,
     readOnly: true,
     ...(Object.keys(writable).length > 0 && { tmpfs: { ...writable } }),
     capabilities: { drops: ["ALL"] },
@@ -47,6 +48,12 @@ export interface ConfigVolumeArgs {
   readonly what: string;
   /** An image the engine already has (the reader's): the carrier is created from it, never started. */
   readonly image: pulumi.Input<string>;
+  /**
+   * The reader's "uid:gid": the carrier never runs, yet states no root user either (CIS 4.1 reads every container).
+   * Left out only where the uploads set their owner: dockerd then resolves the container's user with getent, which
+   * finds no entry named "uid:gid" and refuses the upload.
+   */
+  readonly user: string | undefined;
   /** The directory the reader mounts the volume on, read-only; every file lies under it. */
   readonly dir: string;
   readonly files: readonly ConfigFile[];
@@ -84,6 +91,7 @@ export function configVolume(parent: pulumi.Resource, name: string, args: Config
     {
       name: volumeName,
       image: args.image,
+      ...(args.user !== undefined && { user: args.user }),
       start: false,
       // Never started, so never "failed to run": both providers leave a created container alone with mustRun off.
       mustRun: false,

@@ -54,6 +54,7 @@ export class Flower extends pulumi.ComponentResource {
       role: "flower",
       what: "flower",
       image: config.image,
+      user: config.runAs,
       dir: FLOWER_CONFIG_DIR,
       files: [
         { file: `${FLOWER_CONFIG_DIR}/${FLOWER_CELERY_MODULE}.py`, content: celerySettings },
@@ -74,7 +75,7 @@ export class Flower extends pulumi.ComponentResource {
         volumes: [carried.mount],
         networksAdvanced: [{ name: args.network.name }],
         // In memory only (persistent = False): /tmp for a library's temporary file.
-        ...hardened(plan.cpuShares, { "/tmp": tmpfsOf("8m") }),
+        ...hardened(config.runAs, plan.cpuShares, { "/tmp": tmpfsOf("8m") }),
         ports: summary.publishOn ? [{ internal: FLOWER_PORT, external: config.port, ip: summary.publishOn }] : [],
         healthcheck: {
           // /healthcheck answers without auth; wget is in the local image (and in upstream's alpine one).

@@ -53,6 +53,7 @@ export class Monitoring extends pulumi.ComponentResource {
       role: "monitoring",
       what: "monitoring",
       image: config.image,
+      user: config.runAs,
       dir: posix.dirname(EXPORTER_PASSWORD_FILE),
       files: [
         {
@@ -75,7 +76,7 @@ export class Monitoring extends pulumi.ComponentResource {
         restart: "unless-stopped",
         volumes: [carried.mount],
         networksAdvanced: [{ name: args.network.name }],
-        ...hardened(plan.cpuShares),
+        ...hardened(config.runAs, plan.cpuShares),
         ports: summary.publishOn ? [{ internal: EXPORTER_PORT, external: config.port, ip: summary.publishOn }] : [],
         healthcheck: {
           tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${EXPORTER_PORT}/health`],

@@ -53,6 +53,7 @@ export class Prometheus extends pulumi.ComponentResource {
       role: "prometheus",
       what: "prometheus",
       image: config.image,
+      user: config.runAs,
       dir: posix.dirname(PROMETHEUS_CONFIG_FILE),
       files: [
         {
@@ -83,7 +84,7 @@ export class Prometheus extends pulumi.ComponentResource {
         restart: "unless-stopped",
         volumes: [{ volumeName: this.volume.name, containerPath: DATA_DIR }, carried.mount],
         networksAdvanced: [{ name: args.network.name }],
-        ...hardened(plan.cpuShares),
+        ...hardened(config.runAs, plan.cpuShares),
         ports: summary.publishOn ? [{ internal: PROMETHEUS_PORT, external: config.port, ip: summary.publishOn }] : [],
         healthcheck: {
           tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`],

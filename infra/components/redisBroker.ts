@@ -64,6 +64,7 @@ export class RedisBroker extends pulumi.ComponentResource {
       role: "redis",
       what: "redis",
       image: config.image,
+      user: config.runAs,
       dir: confDir,
       files: [
         {
@@ -84,7 +85,7 @@ export class RedisBroker extends pulumi.ComponentResource {
         restart: "unless-stopped",
         // Redis writes only to /data (AOF, RDB, rewrite temp files): its volume.
         volumes: [{ volumeName: this.volume.name, containerPath: "/data" }, carried.mount],
-        ...hardened(plan.cpuShares),
+        ...hardened(config.runAs, plan.cpuShares),
         networksAdvanced: [{ name: args.network.name, aliases: [REDIS_ALIAS] }],
         ports: publishOn ? [{ internal: config.port, external: config.port, ip: publishOn }] : [],
         // The password is read from the mounted config so it never shows in `docker inspect`.

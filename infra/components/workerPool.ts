@@ -86,6 +86,7 @@ export class WorkerPool extends pulumi.ComponentResource {
       role: "worker",
       what: `worker-${plan.name}`,
       image: args.image ?? pool.image,
+      user: pool.runAs,
       dir: configDir,
       files: [
         { file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig },
@@ -127,7 +128,7 @@ export class WorkerPool extends pulumi.ComponentResource {
           restart: "unless-stopped",
           volumes: [carried.mount, ...(secrets.files ? [secrets.files.mount] : [])],
           networksAdvanced: [{ name: args.network.name }],
-          ...hardened(plan.cpuShares, WORKER_TMPFS),
+          ...hardened(pool.runAs, plan.cpuShares, WORKER_TMPFS),
           healthcheck: {
             // queuekit_celery's Liveness step touches the file from the worker's event loop; reading its age costs
             // no second Python in the container's memory (inspect ping would: ~27 MiB the plan does not count).

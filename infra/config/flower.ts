@@ -2,6 +2,7 @@
 // secret queuekit:flowerPassword (never a plain key); it is published on loopback or a private address only.
 import { z } from "zod";
 import { MiB } from "./units";
+import { runAsKey, withRunAs } from "./runAs";
 import { bindAddress, bool, int, size, strict, text } from "./zod";
 
 export interface FlowerConfig {
@@ -9,6 +10,8 @@ export interface FlowerConfig {
   /** Container limit, in bytes. */
   readonly memory: number;
   readonly image: string;
+  /** The non-root "uid:gid" it runs as (runAs.ts); `user` is the UI's basic-auth login. */
+  readonly runAs: string;
   /** Host address the UI is published on (loopback or private), or "none" (the Docker network only). */
   readonly bind: string;
   readonly port: number;
@@ -32,4 +35,7 @@ export const flowerSchema: z.ZodType<FlowerConfig> = strict("flower", {
     "admin",
   ),
   maxTasks: int(100, 1_000_000, " (each kept task costs Flower memory)").default(10_000),
-}).prefault({});
+  runAs: runAsKey().optional(),
+})
+  .transform(withRunAs)
+  .prefault({});

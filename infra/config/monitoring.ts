@@ -2,6 +2,7 @@
 // monitoring.prometheus): their form, plain defaults and parsed types.
 import { z } from "zod";
 import { MiB } from "./units";
+import { runAsKey, withRunAs } from "./runAs";
 import { bindAddress, bool, int, issue, size, strict, text } from "./zod";
 
 /** How long each alert's condition must hold before it fires (Prometheus durations, e.g. "90s", "5m"). */
@@ -18,6 +19,8 @@ export interface MonitoringConfig {
   /** Container limit of the Redis exporter, in bytes. */
   readonly memory: number;
   readonly image: string;
+  /** The non-root "uid:gid" it runs as (runAs.ts). */
+  readonly runAs: string;
   /** Host address the metrics port is published on, or "none" (the Docker network only). */
   readonly bind: string;
   readonly port: number;
@@ -32,6 +35,8 @@ export interface PrometheusConfig {
   /** Container limit of Prometheus, in bytes. */
   readonly memory: number;
   readonly image: string;
+  /** The non-root "uid:gid" it runs as (runAs.ts). */
+  readonly runAs: string;
   /** Host address its web UI and API are published on, or "none". */
   readonly bind: string;
   readonly port: number;
@@ -70,7 +75,10 @@ const prometheus = strict("monitoring.prometheus", {
   scrapeInterval: window("15s"),
   evaluationInterval: window("15s"),
   retention: window("15d"),
-}).prefault({});
+  runAs: runAsKey().optional(),
+})
+  .transform(withRunAs)
+  .prefault({});
 
 /** The monitoring key as parsed: the exporter's keys and Prometheus' (sides.ts lifts them apart). */
 export const monitoringSchema: z.ZodType<MonitoringConfig & { readonly prometheus: PrometheusConfig }> = strict(
@@ -87,6 +95,7 @@ export const monitoringSchema: z.ZodType<MonitoringConfig & { readonly prometheu
     queueBacklogAlert: int(1, 100_000_000).default(10_000),
     alertFor,
     prometheus,
+    runAs: runAsKey().optional(),
   },
 )
   .superRefine((m, ctx) => {
@@ -103,4 +112,5 @@ export const monitoringSchema: z.ZodType<MonitoringConfig & { readonly prometheu
         "port",
       ]);
   })
+  .transform(withRunAs)
   .prefault({});

@@ -6,6 +6,7 @@ import { defaultManageDaemonJson, defaultSomaxconn, poolConcurrency, REDIS_SHARE
 import { hostsRuleIssues, hostsSchema, placementSchema, redisBindOf, redisHostOf, resolvePlacement } from "./hosts";
 import { imageBuildAt, imageIssues, imageRef, registriesSchema } from "./images";
 import { PRESET_NAMES } from "./presets";
+import { runAsKey, withRunAs } from "./runAs";
 import { type AppProfile, readProfile } from "./profile";
 import { SIDE_SCHEMAS, sideConfigsOf, sideRuleIssues } from "./sides";
 import { hostRuleIssues, poolRuleIssues, REDIS_MIN, redisMemoryIssues, workersRuleIssues } from "./rules";
@@ -95,7 +96,8 @@ const redis = strict("redis", {
   tcpBacklog: int(1, 65535).default(511),
   // Official images bundle Redis' jemalloc; distribution builds (e.g. Debian's) refuse `activedefrag yes`.
   activeDefrag: bool().default(true),
-});
+  runAs: runAsKey().optional(),
+}).transform(withRunAs);
 
 const POOL_KINDS = ["prefork", "gevent", "threads", "solo"] as const satisfies readonly PoolKind[];
 
@@ -147,19 +149,22 @@ const workerPoolFieldsAt = (baseDir: string) =>
     swap: size(MiB).optional(),
     profile: profileAt(baseDir).optional(),
     ...appEnvFields,
+    runAs: runAsKey().optional(),
   });
 
 // A pool as the plan reads it: its rules (rules.ts) checked first, its concurrency resolved (defaults.ts).
-function toPoolConfig(p: z.output<ReturnType<typeof workerPoolFieldsAt>>, ctx: Ctx): WorkerPoolConfig {
-  const problems = poolRuleIssues(p);
+function toPoolConfig(fields: z.output<ReturnType<typeof workerPoolFieldsAt>>, ctx: Ctx): WorkerPoolConfig {
+  const problems = poolRuleIssues(fields);
   for (const { path, message } of problems) issue(ctx, message, [...path]);
-  const appEnv = toAppEnv(p, ctx);
-  if (problems.length) return z.NEVER;
+  const appEnv = toAppEnv(fields, ctx);
+  const p = withRunAs(fields, ctx);
+  if (problems.length || p === z.NEVER) return z.NEVER;
 
   const common = {
     name: p.name,
     image: p.image,
     ...(p.build && { build: p.build }),
+    runAs: p.runAs,
     app: p.app,
     queues: p.queues,
     ...(p.parentMemory !== undefined && { parentMemory: p.parentMemory }),
@@ -171,6 +176,8 @@ function toPoolConfig(p: z.output<ReturnType<typeof workerPoolFieldsAt>>, ctx: C
     timeLimit: p.timeLimit,
     swap: p.swap ?? 0,
     ...appEnv,
+    // The secret files (0400) belong to the user the worker runs as, unless said apart.
+    secretsUid: fields.secretsUid ?? Number(p.runAs.split(":")[0]),
   };
   const concurrency = poolConcurrency(p.pool, p.concurrency, p.autoscale);
   if (p.pool === "prefork") {

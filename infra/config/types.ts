@@ -50,6 +50,8 @@ export type ShareOrBytes = { readonly share: number } | { readonly bytes: number
 
 export interface RedisConfig {
   readonly image: string;
+  /** The non-root "uid:gid" it runs as: the runAs key, or the image's known user (runAs.ts). */
+  readonly runAs: string;
   /** Container limit: bytes, or a share of host.memory (the plan resolves it). */
   readonly memory: ShareOrBytes;
   readonly persistence: Persistence;
@@ -76,6 +78,8 @@ interface PoolCommon extends AppEnvConfig {
   readonly image: string;
   /** Build `image` on the target engine from this Dockerfile and context instead of pulling it. */
   readonly build?: ImageBuild;
+  /** The non-root "uid:gid" its workers (and beat, when it runs with this pool) run as (runAs.ts). */
+  readonly runAs: string;
   readonly app: string;
   readonly queues: readonly string[];
   /** Processes/greenlets/threads the memory is sized for; with autoscale, autoscale.max. */

@@ -18,6 +18,8 @@ export function calibrationPool(samples: Samples): PreforkPoolConfig {
   return {
     name: "calibrate",
     image: samples.image,
+    // Read by the components only: the calibration worker is a plain `docker run` of the image, as its own user.
+    runAs: "",
     app: samples.app,
     queues: [CALIBRATE_QUEUE],
     pool: "prefork",

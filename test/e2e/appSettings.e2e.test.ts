@@ -47,6 +47,8 @@ function stackFile(yaml: string): string {
         "  queuekit:workers:",
         "    - name: default",
         `      image: ${IMAGE}`,
+        // Built on the kit's Celery image: its user nobody (an image the kit does not know needs runAs).
+        '      runAs: "65534:65534"',
         "      app: demo",
         "      queues: [celery]",
         "      env:",

@@ -1,8 +1,9 @@
-// docker-bench-security's section 5 (CIS Docker Benchmark v1.6, `-c container_runtime`) on a deployed stack: the local
-// stack with a demo worker pool, every container labelled with the stack checked from `docker inspect` (test/e2e/cis.ts),
+// docker-bench-security's section 5 (CIS Docker Benchmark v1.6, `-c container_runtime`) and 4.1 (a non-root user) on a
+// deployed stack: the local stack with a demo worker pool, every container labelled with the stack checked from `docker inspect` (test/e2e/cis.ts),
 // no WARN apart from the controls HOST_LEVEL documents.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { knownImageUser } from "../../infra/config/runAs";
 import { cgroupParentOf } from "../../infra/render/host/paths";
 import { EXPORTER_PIDS_LIMIT, REDIS_PIDS_LIMIT, workerPidsLimit } from "../../infra/render/pids";
 import {
@@ -102,6 +103,23 @@ describe("CIS Docker Benchmark section 5 on a deployed stack", () => {
     assert.ok(!docker(`inspect ${all.join(" ")}`).includes(password), "the password in docker inspect");
     for (const c of all)
       assert.ok(!sh(`docker logs ${c} 2>&1`).stdout.includes(password), `the password in ${c}'s logs`);
+  });
+
+  it("4.1: every container, carriers included, runs as its image's user, stated as a non-root uid:gid", () => {
+    const all = lines(docker(`ps -a --filter label=queuekit.stack=${stack.name} --format '{{.Names}} {{.Image}}'`));
+    for (const [name, image] of all.map((l) => l.split(" "))) {
+      const user = docker(`inspect --format '{{.Config.User}}' ${name}`);
+      assert.equal(user, knownImageUser(image!), `${name} (${image})`);
+    }
+    for (const c of containers) {
+      const image = docker(`inspect --format '{{.Config.Image}}' ${c}`);
+      // The ids a plain `docker run` of the image gets from its USER: the explicit user changes nothing but the record.
+      assert.equal(docker(`exec ${c} id`), docker(`run --rm --network none --entrypoint id ${image}`), c);
+    }
+    assert.deepEqual(
+      results.filter((r) => r.id === "4.1" && r.status !== "PASS"),
+      [],
+    );
   });
 
   it("no WARN apart from the documented host-level controls", () => {

@@ -1,7 +1,8 @@
-// CIS Docker Benchmark v1.6, section 5 "Container Runtime" (what docker-bench-security's `-c container_runtime` runs),
-// decided from `docker inspect` JSON, plus `docker info` (5.1) and `docker top` (5.7). Pure: the caller gathers them.
+// CIS Docker Benchmark v1.6, section 5 "Container Runtime" (what docker-bench-security's `-c container_runtime` runs)
+// and 4.1 (a non-root user: the one control of section 4, images, that a running container shows), decided from
+// `docker inspect` JSON, plus `docker info` (5.1) and `docker top` (5.7). Pure: the caller gathers them.
 // Given those, each WARN condition is docker-bench's or stricter, never laxer, so 0 WARN here means 0 WARN there.
-// Stricter in: 5.3 (an SELinux `label` option, not any SecurityOpt), 5.4 (CapDrop ALL as well), 5.6 (paths under a
+// Stricter in: 4.1 (a User of root or uid 0 warns too, not only an empty one), 5.3 (an SELinux `label` option, not any SecurityOpt), 5.4 (CapDrop ALL as well), 5.6 (paths under a
 // sensitive directory too), 5.14 (`::` and an empty HostIp too), 5.15 (on-failure:0 retries forever), 5.26 (`:false`
 // is not set; docker-bench also passes it when dockerd runs with no-new-privileges, this check wants each container).
 // 5.9 and 5.25 pass what the caller declares needed (ports) or confirmed (cgroup parents); docker-bench warns on any.
@@ -10,7 +11,7 @@ import { textTable } from "../../infra/plan/textTable";
 export type CisStatus = "PASS" | "WARN" | "INFO" | "NOTE";
 
 export interface CisResult {
-  /** The CIS control, "5.1" … "5.32". */
+  /** The CIS control, "4.1", "5.1" … "5.32". */
   readonly id: string;
   readonly title: string;
   /** The container's name, or ENGINE for a control of the Docker engine. */
@@ -40,7 +41,7 @@ export interface InspectJson {
   readonly Args?: readonly string[] | null;
   readonly AppArmorProfile?: string;
   readonly State?: { readonly Health?: { readonly Status?: string } | null };
-  readonly Config?: { readonly Image?: string };
+  readonly Config?: { readonly Image?: string; readonly User?: string };
   readonly HostConfig: {
     readonly Privileged?: boolean;
     readonly CapAdd?: readonly string[] | null;
@@ -194,6 +195,15 @@ function isSensitive(m: InspectMount): string | undefined {
 }
 
 const CONTROLS: readonly Control[] = [
+  {
+    id: "4.1",
+    title: "Ensure that a user for the container has been created",
+    container: (c) => {
+      const user = c.Config?.User ?? "";
+      if (user === "") return warn("User empty: runs as root");
+      return /^(root|0)(:|$)/.test(user) ? warn(`User ${user}: root`) : pass(`User ${user}`);
+    },
+  },
   {
     id: "5.1",
     title: "Ensure swarm mode is not Enabled, if not needed",

@@ -1,13 +1,13 @@
 // A pool's app settings and secrets in the config: names, values, reserved names, and that no error shows a secret.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { appSecretValuesOf, DEFAULT_SECRETS_UID, REDACTED } from "../../infra/config/appEnv";
+import { appSecretValuesOf, REDACTED } from "../../infra/config/appEnv";
 import { parseConfig } from "../../infra/config/parse";
 import { configRefusal } from "./refusal";
 import { plainEnvs, secretSetTag } from "../../infra/render/appEnv";
 
 const SECRET = "s3cret-value-under-test";
-const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };
+const pool = { name: "default", image: "acme/app:1", runAs: "1000:1000", app: "proj.celery", queues: ["celery"] };
 const withPool = (extra: Record<string, unknown>) => ({
   host: { memory: "2GiB", cpus: 2 },
   workers: [{ ...pool, ...extra }],
@@ -40,7 +40,8 @@ describe("workers[].env and workers[].secrets", () => {
       { name: "API_TOKEN", as: "file" },
       { name: "DATABASE_URL", as: "env" },
     ]);
-    assert.equal(w.secretsUid, DEFAULT_SECRETS_UID);
+    assert.equal(w.secretsUid, 1000, "the uid of the pool's runAs: the user the worker runs as");
+    assert.equal(parseConfig(withPool({ secrets: { A: SECRET }, secretsUid: 4242 })).workers[0].secretsUid, 4242);
     assert.ok(!JSON.stringify(config).includes(SECRET), "the parsed config holds no secret value");
     assert.deepEqual(plainEnvs(w), ["APP_MODE=production", "_X1="]);
   });

@@ -13,6 +13,7 @@ const workers = [
   {
     name: "default",
     image: "acme/app:1",
+    runAs: "1000:1000",
     app: "proj.celery",
     queues: ["celery"],
     env: { APP_MODE: "production" },
@@ -75,6 +76,8 @@ describe("a pool's settings and secrets, mocked", () => {
     assert.deepEqual(secretValue(c.inputs["uploads"]), [
       { file: "/run/secrets/API_TOKEN", content: FILE_SECRET, permissions: "0400", owner: "1000", group: "1000" },
     ]);
+    // Owned by runAs' uid; the carrier states no user, or dockerd's getent would refuse the owned upload.
+    assert.equal(c.inputs["user"], undefined);
   });
 
   it("the worker mounts the secrets' volume read-only at /run/secrets and names its carrier in a label", () => {

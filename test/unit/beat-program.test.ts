@@ -14,8 +14,23 @@ const REDIS_PASSWORD = "redis-pw-under-test-77a1";
 const FLOWER_PASSWORD = "flower-pw-under-test-3c9e";
 const host = { memory: "4GiB", cpus: 2, connection: { kind: "local" } };
 const workers = [
-  { name: "light", image: "acme/app:1", app: "proj.celery", queues: ["celery"], replicas: 3, concurrency: 1 },
-  { name: "reports", image: "acme/reports:2", app: "proj.reports", queues: ["reports"], concurrency: 1 },
+  {
+    name: "light",
+    image: "acme/app:1",
+    runAs: "1000:1000",
+    app: "proj.celery",
+    queues: ["celery"],
+    replicas: 3,
+    concurrency: 1,
+  },
+  {
+    name: "reports",
+    image: "acme/reports:2",
+    runAs: "2000:2000",
+    app: "proj.reports",
+    queues: ["reports"],
+    concurrency: 1,
+  },
 ];
 const beat = { enabled: true, pool: "reports", schedule: [{ task: "proj.reports.daily", every: "1d" }] };
 const flower = { enabled: true, user: "ops" };
@@ -71,6 +86,8 @@ describe("the program with beat and flower, mocked", () => {
     assert.deepEqual(b.inputs["securityOpts"], ["no-new-privileges:true"]);
     assert.equal(b.inputs["restart"], "unless-stopped");
     assert.equal(b.inputs["readOnly"], true);
+    assert.equal(b.inputs["user"], "2000:2000", "its pool's runAs (reports)");
+    assert.equal(container("qk-prod-beat-config").inputs["user"], "2000:2000");
     assert.deepEqual(b.inputs["volumes"], [
       { volumeName: "qk-prod-beat-state", containerPath: "/var/lib/celery-beat" },
       { volumeName: "qk-prod-beat-config", containerPath: "/etc/queuekit", readOnly: true },
@@ -109,6 +126,7 @@ describe("the program with beat and flower, mocked", () => {
     const shown = JSON.stringify(["command", "envs", "labels", "healthcheck"].map((k) => f.inputs[k]));
     for (const secret of [REDIS_PASSWORD, FLOWER_PASSWORD]) assert.ok(!shown.includes(secret));
     assert.equal(f.inputs["readOnly"], true);
+    assert.equal(f.inputs["user"], "65534:65534", "queuekit/flower:local's nobody");
     assert.equal(f.inputs["uploads"], undefined);
     const all = unwrap(container("qk-prod-flower-config").inputs["uploads"]);
     const uploads = (all.value as { file: string; content: unknown }[]).map((u) => unwrap(u.content));

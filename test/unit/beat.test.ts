@@ -17,8 +17,8 @@ import { BEAT_EX_CONFIG, beatArgv, beatStateFile, renderBeatSettings } from "../
 import { configRefusal } from "./refusal";
 
 const pools = [
-  { name: "default", image: "app:1", app: "proj", queues: ["celery"] },
-  { name: "reports", image: "app:1", app: "proj.reports", queues: ["reports"], replicas: 3 },
+  { name: "default", image: "app:1", runAs: "1000:1000", app: "proj", queues: ["celery"] },
+  { name: "reports", image: "app:1", runAs: "1000:1000", app: "proj.reports", queues: ["reports"], replicas: 3 },
 ];
 const raw = (beat: Record<string, unknown>) => ({
   host: { memory: "2GiB", cpus: 2, connection: { kind: "local" } },

@@ -11,8 +11,16 @@ import { matchSnapshot } from "./snapshot";
 const config = parseConfig({
   host: { memory: "2GiB", cpus: 2 },
   workers: [
-    { name: "default", image: "app:1", app: "proj", queues: ["celery", "mail"], concurrency: 3, timeLimit: 600 },
-    { name: "io", image: "app:1", app: "proj", queues: ["io"], pool: "gevent", concurrency: 50 },
+    {
+      name: "default",
+      image: "app:1",
+      runAs: "1000:1000",
+      app: "proj",
+      queues: ["celery", "mail"],
+      concurrency: 3,
+      timeLimit: 600,
+    },
+    { name: "io", image: "app:1", runAs: "1000:1000", app: "proj", queues: ["io"], pool: "gevent", concurrency: 50 },
   ],
 });
 const plan = planMemory(config);
@@ -72,7 +80,9 @@ describe("celeryconfig", () => {
   it("msgpack is opt-in per pool and still accepts json", () => {
     const pool = parseConfig({
       host: { memory: "2GiB", cpus: 2 },
-      workers: [{ name: "mp", image: "app:1", app: "proj", queues: ["celery"], serializer: "msgpack" }],
+      workers: [
+        { name: "mp", image: "app:1", runAs: "1000:1000", app: "proj", queues: ["celery"], serializer: "msgpack" },
+      ],
     }).workers[0];
     const text = renderCeleryConfig({
       stack: "t",

@@ -23,7 +23,7 @@ function hardened(): InspectJson {
     Args: ["/usr/local/etc/redis/redis.conf"],
     AppArmorProfile: "docker-default",
     State: { Health: { Status: "healthy" } },
-    Config: { Image: "queuekit/redis:7-local" },
+    Config: { Image: "queuekit/redis:7-local", User: "101:102" },
     HostConfig: {
       Privileged: false,
       CapAdd: ["SETUID", "CAP_SETGID"],
@@ -102,14 +102,11 @@ describe("cisSection5", () => {
     assert.deepEqual(statuses(results, "NOTE"), ["5.23", "5.24"]);
   });
 
-  it("covers every control 5.1 to 5.32 in order, one result per container and one per engine-level control", () => {
+  it("covers 4.1 and every control 5.1 to 5.32 in order, one result per container and one per engine-level control", () => {
     const other = { ...hardened(), Name: "/qk-test-worker", NetworkSettings: { Networks: { "qk-test": {} } } };
     const results = cisSection5([hardened(), { ...other, HostConfig: { ...other.HostConfig, PortBindings: {} } }]);
     const ids = [...new Set(results.map((r) => r.id))];
-    assert.deepEqual(
-      ids,
-      Array.from({ length: 32 }, (_, i) => `5.${i + 1}`),
-    );
+    assert.deepEqual(ids, ["4.1", ...Array.from({ length: 32 }, (_, i) => `5.${i + 1}`)]);
     const engine = ["5.1", "5.23", "5.24"];
     for (const id of ids) {
       const containers = results.filter((r) => r.id === id).map((r) => r.container);
@@ -119,6 +116,9 @@ describe("cisSection5", () => {
 
   // Each case breaks one thing (in the container or in what the caller confirms): exactly that control WARNs.
   const cases: [id: string, what: string, mutate: (c: InspectJson) => InspectJson, options?: Partial<CisOptions>][] = [
+    ["4.1", "no user (the image's, possibly root)", (c) => ({ ...c, Config: { ...c.Config, User: "" } })],
+    ["4.1", "root by name", (c) => ({ ...c, Config: { ...c.Config, User: "root" } })],
+    ["4.1", "uid 0 with a group", (c) => ({ ...c, Config: { ...c.Config, User: "0:102" } })],
     ["5.1", "the engine is a swarm node", (c) => c, { info: { ...INFO, Swarm: { LocalNodeState: "active" } } }],
     ["5.2", "no AppArmor profile", (c) => ({ ...c, AppArmorProfile: "" })],
     ["5.2", "AppArmor unconfined", (c) => ({ ...c, AppArmorProfile: "unconfined" })],
@@ -253,6 +253,10 @@ describe("formatCisTable", () => {
     assert.match(lines[0], /^id\s+status\s+container\s+control\s+detail$/);
     assert.match(
       lines[1],
+      /^4\.1\s+PASS\s+qk-test-redis\s+Ensure that a user for the container has been created\s+User 101:102$/,
+    );
+    assert.match(
+      lines[2],
       /^5\.1\s+PASS\s+\(engine\)\s+Ensure swarm mode is not Enabled, if not needed\s+Swarm inactive$/,
     );
     assert.equal(lines.at(-1), `${results.length - 3} PASS, 0 WARN, 1 INFO, 2 NOTE`);

@@ -11,7 +11,7 @@ import { defaultReserve, planMemory } from "../../infra/plan/planner";
 import { specsOf } from "../../infra/plan/pools";
 import type { PreforkPoolPlan } from "../../infra/plan/types";
 
-const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };
+const pool = { name: "default", image: "acme/app:1", runAs: "1000:1000", app: "proj.celery", queues: ["celery"] };
 const minimal = { host: { memory: "2GiB", cpus: 2 }, workers: [pool] };
 
 /** `minimal` with one key path replaced (a value of undefined removes it). */
@@ -125,6 +125,8 @@ describe("parseConfig defaults", () => {
         port: 6379,
         tcpBacklog: 511,
         activeDefrag: true,
+        // docker-library/redis: useradd -u 999 redis.
+        runAs: "999:999",
       },
     );
   });

@@ -20,7 +20,7 @@ import { configRefusal } from "./refusal";
 
 const raw = (flower: Record<string, unknown>) => ({
   host: { memory: "2GiB", cpus: 2, connection: { kind: "local" } },
-  workers: [{ name: "default", image: "app:1", app: "proj", queues: ["celery"] }],
+  workers: [{ name: "default", image: "app:1", runAs: "1000:1000", app: "proj", queues: ["celery"] }],
   flower,
 });
 
@@ -51,6 +51,7 @@ describe("flower config", () => {
       port: 5555,
       user: "admin",
       maxTasks: 10_000,
+      runAs: "65534:65534",
     });
     assert.equal(parseConfig(raw({ enabled: true, bind: "10.0.0.5" })).flower.bind, "10.0.0.5");
     assert.equal(parseConfig(raw({ enabled: true, bind: "none" })).flower.bind, "none");

@@ -18,7 +18,7 @@ import { asRoot, shq } from "../../infra/render/shell";
 import { matchSnapshot } from "./snapshot";
 
 const MiB = 2 ** 20;
-const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };
+const pool = { name: "default", image: "acme/app:1", runAs: "1000:1000", app: "proj.celery", queues: ["celery"] };
 
 const stackConfig = (host: Record<string, unknown>) =>
   parseConfig({ host: { memory: "2GiB", cpus: 2, ...host }, workers: [pool] });

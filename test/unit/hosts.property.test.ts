@@ -30,6 +30,7 @@ const rawArb = hostsArb.chain((hosts) => {
     fc.record({
       name: fc.constant(`p${i}`),
       image: fc.constant("acme/app:1"),
+      runAs: fc.constant("1000:1000"),
       app: fc.constant("proj.celery"),
       queues: fc.constant([`q${i}`]),
       concurrency: fc.oneof(fc.constant("auto"), fc.integer({ min: 1, max: 6 })),

@@ -9,7 +9,7 @@ import { PlanError } from "../../infra/plan/errors";
 import { planHosts, renderHostsSvg, renderHostsTable } from "../../infra/plan/hosts";
 import { planMemory } from "../../infra/plan/planner";
 
-const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };
+const pool = { name: "default", image: "acme/app:1", runAs: "1000:1000", app: "proj.celery", queues: ["celery"] };
 const ssh = (host: string) => ({ kind: "ssh", host });
 const broker = { name: "broker", privateAddress: "10.0.0.2", memory: "2GiB", cpus: 2, connection: ssh("203.0.113.10") };
 const worker1 = {

@@ -17,7 +17,7 @@ writeFileSync(path.join(dir, "app/tasks.py"), "x = 1\n");
 writeFileSync(path.join(dir, "outside.Dockerfile"), "FROM queuekit/celery-demo:local\n");
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };
+const pool = { name: "default", image: "acme/app:1", runAs: "1000:1000", app: "proj.celery", queues: ["celery"] };
 const registry = { address: "http://127.0.0.1:28400", username: "deploy", password: "s3cret-value" };
 const config = (extra: Record<string, unknown>, poolExtra: Record<string, unknown> = {}) => ({
   host: { memory: "2GiB", cpus: 2 },

@@ -21,8 +21,16 @@ import { matchSnapshot } from "./snapshot";
 const config = parseConfig({
   preset: "4GiB",
   workers: [
-    { name: "default", image: "app:1", app: "proj", queues: ["celery", "emails"] },
-    { name: "io", image: "app:1", app: "proj", queues: ["celery", "fetch.v2"], pool: "gevent", concurrency: 20 },
+    { name: "default", image: "app:1", runAs: "1000:1000", app: "proj", queues: ["celery", "emails"] },
+    {
+      name: "io",
+      image: "app:1",
+      runAs: "1000:1000",
+      app: "proj",
+      queues: ["celery", "fetch.v2"],
+      pool: "gevent",
+      concurrency: 20,
+    },
   ],
 });
 const plan = planMemory(config);

@@ -38,7 +38,14 @@ const write = (name: string, content: unknown) => {
 };
 write("app.json", profile);
 
-const pool = { name: "default", image: "acme/app:1", app: "proj", queues: ["celery"], profile: "app.json" };
+const pool = {
+  name: "default",
+  image: "acme/app:1",
+  runAs: "1000:1000",
+  app: "proj",
+  queues: ["celery"],
+  profile: "app.json",
+};
 const config = (memory: string, extra: object = {}) =>
   parseConfig({ host: { memory, cpus: 2 }, workers: [{ ...pool, ...extra }] }, dir);
 

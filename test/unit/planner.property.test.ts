@@ -95,6 +95,7 @@ const validRawArb: fc.Arbitrary<Raw> = fc
       return dropUndefined({
         name: `pool-${i}`,
         image: "acme/app:1",
+        runAs: "1000:1000",
         app: "proj.celery",
         queues: ["celery"],
         ...pool,

@@ -14,7 +14,7 @@ import { renderPlanSvg } from "../../infra/plan/planSvg";
 import { renderPlanTable } from "../../infra/plan/planTable";
 import type { MemoryPlan } from "../../infra/plan/types";
 
-const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };
+const pool = { name: "default", image: "acme/app:1", runAs: "1000:1000", app: "proj.celery", queues: ["celery"] };
 const plan = (raw: unknown): MemoryPlan => planMemory(parseConfig(raw));
 const host = (memory: string, cpus: number, extra: Record<string, unknown> = {}) => ({ memory, cpus, ...extra });
 

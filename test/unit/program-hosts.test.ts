@@ -31,7 +31,9 @@ const hosts = [
   { name: "broker", privateAddress: "10.0.0.2", memory: "2GiB", cpus: 2, connection: { kind: "ssh", host: "vps-a" } },
   { name: "worker-1", privateAddress: "10.0.0.3", memory: "2GiB", cpus: 2, connection: { kind: "ssh", host: "vps-b" } },
 ];
-const workers = [{ name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"], replicas: 3 }];
+const workers = [
+  { name: "default", image: "acme/app:1", runAs: "1000:1000", app: "proj.celery", queues: ["celery"], replicas: 3 },
+];
 pulumi.runtime.setAllConfig(
   {
     "queuekit:hosts": JSON.stringify(hosts),

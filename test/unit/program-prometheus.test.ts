@@ -13,7 +13,7 @@ const registered = recordResources("prod");
 
 const PASSWORD = "pw-under-test-5d1e";
 const host = { memory: "2GiB", cpus: 2, connection: { kind: "local" } };
-const workers = [{ name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] }];
+const workers = [{ name: "default", image: "acme/app:1", runAs: "1000:1000", app: "proj.celery", queues: ["celery"] }];
 const monitoring = { enabled: true, prometheus: { enabled: true, memory: "128MiB", evaluationInterval: "5s" } };
 pulumi.runtime.setAllConfig(
   {

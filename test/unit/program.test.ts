@@ -16,7 +16,9 @@ const host = {
   cpus: 2,
   connection: { kind: "ssh", host: "203.0.113.10", sshOptions: ["-i", "/home/ops/.ssh/vps"] },
 };
-const workers = [{ name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery", "mail"] }];
+const workers = [
+  { name: "default", image: "acme/app:1", runAs: "1000:1000", app: "proj.celery", queues: ["celery", "mail"] },
+];
 pulumi.runtime.setAllConfig(
   {
     "queuekit:preset": "4GiB",
@@ -72,6 +74,18 @@ describe("the program, mocked", () => {
       assert.equal(c.inputs["cpuShares"], shares[name], name);
       assert.equal(c.inputs["privileged"], undefined, name);
     }
+  });
+
+  it("runs every container as an explicit non-root uid:gid, carriers too: its runAs or its image's known user", () => {
+    const users: Record<string, string> = {
+      "qk-prod-monitoring": "59000:59000",
+      "qk-prod-monitoring-config": "59000:59000",
+      "qk-prod-redis": "999:999",
+      "qk-prod-redis-config": "999:999",
+      "qk-prod-worker-default-0": "1000:1000",
+      "qk-prod-worker-default-config": "1000:1000",
+    };
+    assert.deepEqual(Object.fromEntries(allContainers().map((c) => [c.inputs["name"], c.inputs["user"]])), users);
   });
 
   it("read-only roots: config through a never-started carrier's volume, mounted read-only; a PIDs bound each", () => {

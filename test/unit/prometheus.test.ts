@@ -17,7 +17,7 @@ import { renderAlertRules } from "../../infra/render/monitoring";
 import { ALERT_RULES_FILE, goMemLimit, prometheusArgs, renderPrometheusConfig } from "../../infra/render/prometheus";
 import { configRefusal } from "./refusal";
 
-const pool = { name: "default", image: "app:1", app: "proj", queues: ["celery"] };
+const pool = { name: "default", image: "app:1", runAs: "1000:1000", app: "proj", queues: ["celery"] };
 const raw = (monitoring: Record<string, unknown>) => ({
   host: { memory: "2GiB", cpus: 2, connection: { kind: "local" } },
   workers: [pool],
@@ -40,6 +40,7 @@ describe("monitoring.prometheus config", () => {
       scrapeInterval: "15s",
       evaluationInterval: "15s",
       retention: "15d",
+      runAs: "65534:65534",
     });
     assert.ok(!("prometheus" in on.monitoring), "its keys are lifted out of monitoring's");
   });

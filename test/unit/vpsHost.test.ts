@@ -12,7 +12,7 @@ import { recordResources } from "./mocks";
 
 const registered = recordResources("test");
 
-const pool = { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"] };
+const pool = { name: "default", image: "acme/app:1", runAs: "1000:1000", app: "proj.celery", queues: ["celery"] };
 const stackConfig = (host: Record<string, unknown>): QueuekitConfig =>
   parseConfig({ host: { memory: "2GiB", cpus: 2, ...host }, workers: [pool] });
 const ssh = { kind: "ssh", host: "203.0.113.10", port: 2222, user: "root", sshOptions: [] };
