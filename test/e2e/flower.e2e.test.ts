@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { knownImageUser } from "../../infra/config/runAs";
 import {
   demoPoolStack,
   docker,
@@ -103,7 +104,12 @@ describe("flower: basic auth from a secret, on loopback, planned", () => {
     assert.deepEqual(c.HostConfig.PortBindings, {
       "5555/tcp": [{ HostIp: "127.0.0.1", HostPort: String(FLOWER_PORT) }],
     });
-    assert.notEqual(docker(`exec ${out.flowerContainer} id -u`), "0");
+    // The explicit user (runAs.ts) is the one the image's USER names: the same ids a plain `docker run` gets.
+    const image = "queuekit/flower:local";
+    assert.equal(inspect<{ Config: { User: string } }>(out.flowerContainer).Config.User, knownImageUser(image));
+    const own = docker(`run --rm --network none --entrypoint id ${image}`);
+    assert.equal(docker(`exec ${out.flowerContainer} id`), own);
+    assert.match(own, /^uid=65534\(nobody\) gid=65534/);
     const host = inspect<{ HostConfig: { PidsLimit: number; ReadonlyRootfs: boolean } }>(
       out.flowerContainer,
     ).HostConfig;
