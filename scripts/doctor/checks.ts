@@ -1,5 +1,6 @@
 // Pure checks: what the doctor expects and what it measured in, findings out. No I/O here.
 import { errorCount, selectedThp } from "./parse";
+import { reachFinding } from "./reach";
 import type {
   ContainerFacts,
   ExpectedContainer,
@@ -69,13 +70,14 @@ export function diagnose(expect: Expectations, facts: Facts): Finding[] {
     ...stackFindings(expect),
     ...hostFindings(expect, facts.host),
     ...redisFindings(expect, facts.redis, facts.now),
-    ...expect.containers.flatMap((c) =>
-      containerFindings(
-        c,
-        facts.containers.find((f) => f.name === c.name),
-        expect.stack,
-      ),
-    ),
+    ...expect.containers.flatMap((c) => {
+      const got = facts.containers.find((f) => f.name === c.name);
+      const address = `${expect.redis.alias}:${expect.redis.port}`;
+      return [
+        ...containerFindings(c, got, expect.stack),
+        ...(got?.broker ? [reachFinding(c.name, address, got.broker)] : []),
+      ];
+    }),
     ...queueFindings(expect, facts.redis),
   ];
 }

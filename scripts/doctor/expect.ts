@@ -1,4 +1,5 @@
 // What a deployed stack should look like: from its config and plan (as `npm run plan` computes them) and its outputs.
+import { REDIS_ALIAS } from "../../infra/components/redisBroker";
 import type { QueuekitConfig } from "../../infra/config/types";
 import { containersOf } from "../../infra/plan/containers";
 import type { MemoryPlan } from "../../infra/plan/types";
@@ -69,6 +70,7 @@ export function expectationsOf(
     },
     redis: {
       container: redisContainer,
+      alias: REDIS_ALIAS,
       port: config.redis.port,
       limitBytes: plan.redis.limit.bytes,
       maxmemoryBytes: plan.redis.maxmemory.bytes,

@@ -1,6 +1,7 @@
 // The doctor's I/O: reads the host, the engine, Redis and the containers through a Runner, and returns plain facts.
 import { shq } from "../../infra/render/shell";
 import type { Runner } from "./host";
+import { gatherReach } from "./reach";
 import { intOf, parseProbe, parseRedisInfo, parseSwaps, usageOf, workerLogEvents } from "./parse";
 import type { ContainerFacts, Expectations, Facts, HostFacts, RedisFacts } from "./types";
 
@@ -75,6 +76,8 @@ function gatherContainers(run: Runner, expect: Expectations): ContainerFacts[] {
   const byName = new Map(inspected.map((c) => [c.Name.replace(/^\//, ""), c]));
   const running = names.filter((n) => byName.get(n)?.State.Status === "running");
   const usage = running.length ? statsOf(run, running) : new Map<string, number>();
+  const workers = running.filter((n) => expect.containers.some((c) => c.name === n && c.role === "worker"));
+  const reach = gatherReach(run, workers, expect.redis.alias, expect.redis.port);
   const oomKills = oomKillsOf(
     run,
     [...byName.values()].map((c) => c.Id),
@@ -94,6 +97,7 @@ function gatherContainers(run: Runner, expect: Expectations): ContainerFacts[] {
       memorySwapBytes: c.HostConfig.MemorySwap,
       usageBytes: usage.get(want.name),
       oomKills: oomKills.get(c.Id),
+      broker: reach.get(want.name),
       ...logs,
     };
   });

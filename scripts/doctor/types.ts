@@ -53,6 +53,8 @@ export interface Expectations {
   };
   readonly redis: {
     readonly container: string;
+    /** Its name on the stack network, which the workers' broker URL names. */
+    readonly alias: string;
     readonly port: number;
     readonly limitBytes: number;
     readonly maxmemoryBytes: number;
@@ -87,6 +89,9 @@ export interface HostFacts {
   readonly error?: string;
 }
 
+/** A TCP connect from inside a worker to Redis' alias and port: made, or why not. */
+export type BrokerReach = { readonly reached: true } | { readonly reached: false; readonly error: string };
+
 export interface ContainerFacts {
   readonly name: string;
   /** False: `docker inspect` knows no such container. */
@@ -105,6 +110,8 @@ export interface ContainerFacts {
   /** In the retained logs: children recycled by --max-memory-per-child, and children that died of a signal. */
   readonly recycles?: number;
   readonly childDeaths?: number;
+  /** Workers that run: whether they reach Redis from inside. */
+  readonly broker?: BrokerReach;
 }
 
 export interface RedisFacts {

@@ -1,6 +1,6 @@
 // `npm run doctor` on a throw-away stack through the real Pulumi CLI and dockerd: clean on a fresh stack, then it
-// names each fault injected (a stopped worker, a queue past its limit, maxmemory changed by hand) and is clean again
-// once it is undone. No fault touches a kernel setting. Bad input (unknown stack, a stack not deployed) exits 2.
+// names each fault injected (a stopped worker, a queue past its limit, a worker cut off from Redis, maxmemory changed
+// by hand) and is clean again once it is undone. No fault touches a kernel setting. Bad input (unknown stack, a stack not deployed) exits 2.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -131,6 +131,32 @@ describe("npm run doctor, end to end", () => {
     waitHealthy(worker);
     const back = doctor(stack.name, stack.env);
     assert.equal(back.code, 0, back.stdout + back.stderr);
+  });
+
+  it("a worker cut off from Redis (off the stack network): exit 2, the worker and the broker's address named", () => {
+    const networks = Object.keys(
+      inspect<{ NetworkSettings: { Networks: Record<string, unknown> } }>(worker).NetworkSettings.Networks,
+    );
+    assert.equal(networks.length, 1, `one stack network: ${networks.join(", ")}`);
+    docker(`network disconnect ${networks[0]} ${worker}`);
+    try {
+      const r = doctor(stack.name, stack.env);
+      console.log(r.stdout);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      const rows = problemRows(r.stdout).map((l) =>
+        l
+          .split(/\s{2,}/)
+          .slice(0, 3)
+          .join(" | "),
+      );
+      assert.ok(rows.includes(`FAIL | ${worker} | reaches Redis`), rows.join("\n"));
+      assert.match(r.stdout, new RegExp(`reaches Redis\\s+redis:${PORT}: \\S`));
+    } finally {
+      docker(`network connect ${networks[0]} ${worker}`);
+    }
+    const back = JSON.parse(doctor(stack.name, stack.env, "--json").stdout) as Report;
+    const reach = back.findings.find((f) => f.subject === worker && f.check === "reaches Redis");
+    assert.equal(reach?.severity, "ok", JSON.stringify(reach));
   });
 
   it("maxmemory changed by hand: exit 1, the planned value named; clean once it is put back", () => {
