@@ -6,6 +6,7 @@ import { renderCeleryConfig, stopTimeoutOf, workerArgv } from "../render/celery"
 import { readTemplate } from "../render/template";
 import { rotatedLogs } from "../render/logs";
 import { workerPidsLimit } from "../render/pids";
+import { replicaReadyScript } from "../render/rolling";
 import { plainEnvs } from "../render/appEnv";
 import { appSecrets } from "./appSecrets";
 import { configVolume, hardened, kitLabels, tmpfsOf } from "./common";
@@ -105,7 +106,10 @@ export class WorkerPool extends pulumi.ComponentResource {
     const pidsLimit = workerPidsLimit(plan);
 
     this.nodeNames = [];
-    this.containers = Array.from({ length: plan.replicas }, (_, i) => {
+    this.containers = [];
+    // What replica i waits for: replica i-1 consuming (or created, without a host runner).
+    let previous: pulumi.Resource[] = [];
+    for (let i = 0; i < plan.replicas; i++) {
       const nth = (args.firstReplica ?? 0) + i;
       const containerName = `qk-${stack}-worker-${plan.name}-${nth}`;
       const nodeName = `${plan.name}-${nth}@${containerName}`;
@@ -153,11 +157,24 @@ export class WorkerPool extends pulumi.ComponentResource {
           ...rotatedLogs,
         },
         // networkMode: each plugin records its own (ours the first network, the bridged one `bridge`); a switch must not replace.
-        { parent: this, deleteBeforeReplace: true, ignoreChanges: ["networkMode"] },
+        // Rolling: replica i is replaced after replica i-1 consumes again, so a new image (or secret) stops one
+        // replica at a time (a warm shutdown within stopTimeout), the others consuming meanwhile.
+        { parent: this, deleteBeforeReplace: true, ignoreChanges: ["networkMode"], dependsOn: previous },
       );
       args.run?.(this, `${name}-${i}-pids`, pidsLimitScript(containerName, pidsLimit), [container.id], [container]);
-      return container;
-    });
+      const ready =
+        i < plan.replicas - 1
+          ? args.run?.(
+              this,
+              `${name}-${i}-ready`,
+              replicaReadyScript(containerName, LIVENESS_FILE),
+              [container.id],
+              [container],
+            )
+          : undefined;
+      previous = [ready ?? container];
+      this.containers.push(container);
+    }
     this.registerOutputs({ ...summary, containers: this.containers.map((c) => c.name) });
   }
 }

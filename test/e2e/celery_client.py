@@ -2,6 +2,7 @@
 
 stdin: {"broker": url, "calls": [{"name", "args", "kwargs"}], "timeout": s}   → sends every call, then
 stdout: [{"id", "state", "result"}]  in call order (result = the exception text on failure).
+stdin: {..., "wait": false}  → sends every call, then stdout: the task ids (for tasks that keep no result).
 stdin: {"broker": url, "inspect": node}  → the node's `inspect stats` (pool processes, ...).
 """
 import json
@@ -21,6 +22,9 @@ if "inspect" in req:
     sys.exit(0)
 
 pending = [app.send_task(c["name"], args=c.get("args", []), kwargs=c.get("kwargs", {})) for c in req["calls"]]
+if not req.get("wait", True):
+    json.dump([r.id for r in pending], sys.stdout)
+    sys.exit(0)
 deadline = time.monotonic() + req.get("timeout", 60)
 out = []
 for r in pending:
