@@ -15,7 +15,15 @@ pulumi.runtime.setAllConfig({
   "queuekit:preset": "2GiB",
   "queuekit:host": JSON.stringify({ memory: "2GiB", cpus: 2 }),
   "queuekit:workers": JSON.stringify([
-    { name: "default", image: "acme/app:1", app: "proj.celery", queues: ["celery"], replicas: 3, concurrency: 1 },
+    {
+      name: "default",
+      image: "acme/app:1",
+      app: "proj.celery",
+      queues: ["celery"],
+      replicas: 3,
+      concurrency: 1,
+      runAs: "1000:1000",
+    },
   ]),
   "queuekit:redisPassword": "pw",
 });
