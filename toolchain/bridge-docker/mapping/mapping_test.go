@@ -51,6 +51,8 @@ func TestTokens(t *testing.T) {
 // against what the SDK sends: every token, and the property names the bridge would spell
 // differently without our overrides.
 func TestSchema(t *testing.T) {
+	// Outside the repo: tfgen reads the nearest Pulumi.yaml, whose analyzer plugin path is relative to the repo root.
+	t.Chdir(t.TempDir())
 	spec, err := tfgen.GenerateSchema(Provider("5.2.0", nil), cmdutil.Diag())
 	if err != nil {
 		t.Fatal(err)
