@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { knownImageUser } from "../../infra/config/runAs";
 import { demoPoolStack, docker, inspect, leftovers, repo, TestStack, testStackName } from "./harness";
 
 const PORT = 26471; // Redis; the exporter on PORT + 10000 (demoPoolStack)
@@ -159,8 +160,12 @@ describe("alerts fire on real faults and resolve, end to end", () => {
         PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
       };
     }>(out.prometheusContainer);
-    assert.equal(c.Config.User, "prometheus");
-    assert.equal(docker(`exec ${out.prometheusContainer} id -u`) === "0", false);
+    // The explicit uid:gid the kit knows the image's user by (runAs), and the process really runs as it.
+    const runAs = knownImageUser(docker(`inspect -f '{{.Config.Image}}' ${out.prometheusContainer}`));
+    assert.ok(runAs, "the kit knows the Prometheus image's user");
+    assert.equal(c.Config.User, runAs);
+    assert.equal(docker(`exec ${out.prometheusContainer} id -u`), runAs.split(":")[0]);
+    assert.notEqual(runAs.split(":")[0], "0");
     assert.equal(c.HostConfig.Memory, out.memoryPlan.prometheus.limit.bytes);
     assert.equal(c.HostConfig.MemorySwap, c.HostConfig.Memory);
     assert.deepEqual(c.HostConfig.CapDrop, ["ALL"]);
