@@ -32,6 +32,7 @@ const stackFile = (image: string) => (yaml: string) =>
         "  queuekit:workers:",
         "    - name: default",
         `      image: ${image}`,
+        '      runAs: "65534:65534"', // built from examples/celery-demo: USER nobody
         "      app: demo",
         "      queues: [celery]",
         "      replicas: 2",

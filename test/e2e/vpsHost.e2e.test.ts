@@ -413,7 +413,7 @@ describe("VpsHost's docker-install step on a Debian host without Docker (a fresh
   before(() => {
     const config = parseConfig({
       host: { memory: "2GiB", cpus: 2 },
-      workers: [{ name: "default", image: "x", app: "a", queues: ["q"] }],
+      workers: [{ name: "default", image: "x", runAs: "1000:1000", app: "a", queues: ["q"] }],
     });
     const steps = renderHostSteps({
       stack: "install",
