@@ -1,9 +1,9 @@
 // Several hosts: the `hosts` and `placement` keys, their refusals, and each host planned on its own.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, type ConfigIssue } from "../../infra/config/errors";
 import { crossHostPasswordIssue, layoutOf, spreadReplicas } from "../../infra/config/hosts";
 import { parseConfig } from "../../infra/config/parse";
+import { configRefusal } from "./refusal";
 import { MiB } from "../../infra/config/units";
 import { PlanError } from "../../infra/plan/errors";
 import { planHosts, renderHostsSvg, renderHostsTable } from "../../infra/plan/hosts";
@@ -26,15 +26,7 @@ const twoHosts = {
   workers: [{ ...pool, replicas: 3 }],
 };
 
-function issues(raw: unknown): readonly ConfigIssue[] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    return error.issues;
-  }
-  assert.fail("config was accepted");
-}
+const issues = (raw: unknown) => configRefusal(raw).issues;
 
 /** The refusal is at `path`, shows `value`, and its message names the fix. */
 function assertRefused(raw: unknown, path: string, value: unknown, fix: RegExp): void {

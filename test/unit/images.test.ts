@@ -5,9 +5,9 @@ import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { builtName, imageSource, pinnedName } from "../../infra/components/appImage";
 import { contextDigest } from "../../infra/components/buildContext";
-import { ConfigError, type ConfigIssue } from "../../infra/config/errors";
 import { parseImageRef, registryPasswordsOf } from "../../infra/config/images";
 import { parseConfig } from "../../infra/config/parse";
+import { configRefusal } from "./refusal";
 
 const dir = mkdtempSync(path.join(tmpdir(), "qk-images-unit-"));
 mkdirSync(path.join(dir, "app/docker"), { recursive: true });
@@ -25,15 +25,7 @@ const config = (extra: Record<string, unknown>, poolExtra: Record<string, unknow
   ...extra,
 });
 
-function problems(raw: unknown): readonly ConfigIssue[] {
-  try {
-    parseConfig(raw, dir);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    return error.issues;
-  }
-  assert.fail("config was accepted");
-}
+const problems = (raw: unknown) => configRefusal(raw, dir).issues;
 
 function assertRefused(raw: unknown, key: string, value: unknown, message: RegExp): string {
   const found = problems(raw).find((i) => i.path === key);
