@@ -9,6 +9,12 @@ import { asRoot, shq } from "../render/shell";
 
 export interface VpsHostArgs {
   readonly stack: string;
+  /**
+   * A several-host stack's host other than Redis' (WorkerHost): every path the steps write carries it, so two such
+   * hosts on one machine (the e2e) never share a file or a record. Absent (one host, Redis' host): the paths as they
+   * always were, so an existing stack's steps keep their hashes and are not replaced.
+   */
+  readonly hostName?: string;
   readonly config: HostConfig;
   /** The host's planned figures: memory (whole MiB) and reserve. */
   readonly plan: MemoryPlan["host"];
@@ -64,6 +70,7 @@ export class VpsHost extends pulumi.ComponentResource {
     // Rendering first: a bad input throws before any resource is registered.
     const rendered = renderHostSteps({
       stack,
+      hostName: args.hostName,
       host,
       memory: plan.memory.bytes,
       redisTcpBacklog: args.redisTcpBacklog,
@@ -96,7 +103,15 @@ export class VpsHost extends pulumi.ComponentResource {
     const steps: Partial<Record<StepName, StepResource>> = {};
     for (const step of rendered) {
       const dependsOn = step.after.map((n) => steps[n]).filter((r): r is StepResource => r !== undefined);
-      steps[step.name] = stepCommand(this, `${name}-${step.name}`, step, args, dependsOn);
+      // Children do not inherit the component's dependsOn: the first step takes it, so the host is prepared after
+      // (and reverted before) what it depends on — on one machine, the kernel values the other host recorded.
+      steps[step.name] = stepCommand(
+        this,
+        `${name}-${step.name}`,
+        step,
+        args,
+        step.after.length ? dependsOn : opts?.dependsOn,
+      );
     }
     this.steps = steps;
     this.run = (parent, runName, script, triggers, dependsOn) =>
@@ -114,7 +129,7 @@ export class VpsHost extends pulumi.ComponentResource {
         dependsOn,
       );
     this.ready = this;
-    this.cgroupParent = host.emulate ? cgroupParentOf(stack) : undefined;
+    this.cgroupParent = host.emulate ? cgroupParentOf(stack, args.hostName) : undefined;
     this.registerOutputs({
       ...summary,
       steps: Object.fromEntries(Object.entries(steps).map(([n, r]) => [n, r.stdout])),
@@ -128,7 +143,7 @@ function stepCommand(
   name: string,
   step: HostStep,
   args: VpsHostArgs,
-  dependsOn: pulumi.Resource[],
+  dependsOn: pulumi.CustomResourceOptions["dependsOn"],
 ): StepResource {
   const connection = args.config.connection;
   return hostCommand(
@@ -163,7 +178,7 @@ function hostCommand(
   name: string,
   args: VpsHostArgs,
   common: HostScript,
-  dependsOn: pulumi.Resource[],
+  dependsOn: pulumi.CustomResourceOptions["dependsOn"],
 ): StepResource {
   const connection = args.config.connection;
   const opts: pulumi.CustomResourceOptions = { parent, dependsOn };

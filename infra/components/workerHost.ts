@@ -41,13 +41,16 @@ export class WorkerHost extends pulumi.ComponentResource {
       `${name}-vps`,
       {
         stack,
+        // Its own paths on the host (Redis' host keeps the one-host ones): hosts emulated on one machine never share.
+        hostName: host.name,
         config: host.config,
         plan: host.plan.host,
         redisTcpBacklog: config.redis.tcpBacklog,
         sshPrivateKey: args.sshPrivateKey,
         localDockerHost: args.localDockerHost,
       },
-      { parent: this },
+      // Prepared after what the host waits for (Redis, so Redis' host first), reverted before it.
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     // Every Docker resource of this host waits for it to be prepared; destroy goes in reverse.
     const engine = new docker.Provider(`${name}-docker`, dockerEngine(host.config.connection, args.localDockerHost), {

@@ -109,3 +109,23 @@ describe("the program on two hosts, mocked", () => {
       assert.doesNotMatch(JSON.stringify(c.inputs), new RegExp(PASSWORD), String(c.inputs["name"]));
   });
 });
+
+describe("the program on two hosts, mocked: host paths", () => {
+  const scripts = (prefix: string) =>
+    ofType("command:remote:Command")
+      .filter((c) => c.name.startsWith(prefix))
+      .map((c) => `${String(c.inputs["create"])}\n${String(c.inputs["delete"] ?? "")}`)
+      .join("\n");
+
+  it("Redis' host keeps the one-host paths; the other host's carry its name", () => {
+    const broker = scripts("host-");
+    const other = scripts("host-worker-1-vps-");
+    assert.ok(other.length > 0 && broker.length > other.length);
+    assert.match(other, /\/etc\/sysctl\.d\/90-queuekit-prod:worker-1\.conf/);
+    assert.match(other, /\/var\/lib\/queuekit\/prod:worker-1/);
+    assert.doesNotMatch(other, /\/var\/lib\/queuekit\/prod'/);
+    const own = scripts("host-sysctl") + scripts("host-boot") + scripts("host-thp");
+    assert.match(own, /\/etc\/sysctl\.d\/90-queuekit-prod\.conf/);
+    assert.doesNotMatch(own, /prod:[a-z0-9]/);
+  });
+});

@@ -6,16 +6,18 @@ import { rotatedLogs } from "../logs";
 import { heredocBody, sha256, shq } from "../shell";
 import { fill, readTemplate } from "../template";
 import { renderDaemonJson, renderSysctlDropIn, renderThpUnit, sysctlValues } from "./files";
-import { hostPaths, targetLabel } from "./paths";
+import { hostInstance, hostPaths, targetLabel } from "./paths";
 import type { HostRenderInput, HostStep, StepName } from "./types";
 import { validateHostInput } from "./validate";
 
 /** Every step for one host, in dependency order; the swap and cgroup steps only when configured. */
 export function renderHostSteps(input: HostRenderInput): HostStep[] {
   validateHostInput(input);
-  const { stack, host, docker } = input;
-  const paths = hostPaths(stack);
-  const script = scriptWriter(stack, host.connection);
+  const { host, docker } = input;
+  // The files, units and state carry the host's name on a several-host stack's other hosts (hostInstance).
+  const stack = hostInstance(input.stack, input.hostName);
+  const paths = hostPaths(input.stack, input.hostName);
+  const script = scriptWriter(stack, paths.state, host.connection);
   const steps: HostStep[] = [];
 
   // MemTotal is below the nominal size (kernel, firmware): refuse a host with less than 85% of what was planned.
@@ -47,7 +49,7 @@ export function renderHostSteps(input: HostRenderInput): HostStep[] {
     );
   }
 
-  const dropIn = renderSysctlDropIn(input);
+  const dropIn = renderSysctlDropIn({ ...input, stack });
   const want = sysctlValues(host)
     .map(([key, value]) => `${key}=${value}`)
     .join("\n");
@@ -96,16 +98,15 @@ export function renderHostSteps(input: HostRenderInput): HostStep[] {
 
 type Part = [template: string, values: Record<string, string | number>, shared?: Record<string, string | number>];
 
-function scriptWriter(stack: string, connection: Connection) {
+function scriptWriter(stack: string, state: string, connection: Connection) {
   const target = targetLabel(connection);
-  const paths = hostPaths(stack);
   const render = (name: StepName, hash: string, [template, values, shared]: Part): string => {
     const prelude = fill(readTemplate("host/prelude.sh"), {
       step: name,
       stack,
       target,
       targetQ: shq(target),
-      stateQ: shq(paths.state),
+      stateQ: shq(state),
       hash,
     });
     // docker-engine.sh holds the engine functions both daemon.json scripts use.

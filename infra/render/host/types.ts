@@ -16,6 +16,8 @@ export interface DockerOptions {
 
 export interface HostRenderInput {
   readonly stack: string;
+  /** A several-host stack's host other than Redis': its name goes into every path (hostPaths). */
+  readonly hostName?: string;
   readonly host: HostConfig;
   /** host.memory as planned (plan.host.memory.bytes: whole MiB): the boot check and the emulated cgroup use it. */
   readonly memory: number;
