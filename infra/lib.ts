@@ -23,6 +23,15 @@ export { PlanError, type PlanItem, type PlanLimit } from "./plan/errors";
 export { renderPlanTable } from "./plan/planTable";
 export { renderPlanSvg } from "./plan/planSvg";
 export { planHosts, firstReplicaOf, renderHostsTable, renderHostsSvg, type HostPlan } from "./plan/hosts";
+export {
+  growthOf,
+  renderGrowthTable,
+  NOMINAL_MESSAGE_BYTES,
+  type Growth,
+  type GrowthLimit,
+  type GrowthLimitName,
+  type MeasuredLoad,
+} from "./plan/grow";
 export type * from "./plan/types";
 
 // Components: each takes its part of the config and of the plan (infra/index.ts wires them for the repo's stack).

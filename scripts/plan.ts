@@ -9,6 +9,7 @@ import { isRecord, parseConfig } from "../infra/config/parse";
 import { rawFromEntries } from "../infra/config/raw";
 import { isPresetName, PRESET_NAMES, PRESETS } from "../infra/config/presets";
 import { PlanError } from "../infra/plan/errors";
+import { growthOf, renderGrowthTable } from "../infra/plan/grow";
 import { planHosts, renderHostsSvg, renderHostsTable } from "../infra/plan/hosts";
 
 const USAGE = `usage: npm run plan -- --stack <name> | --config <file.yaml|file.json> | --preset <${PRESET_NAMES.join("|")}> [--profile <profiles/app.json>]`;
@@ -95,8 +96,10 @@ function rawOf(doc: unknown): unknown {
 function main(argv: string[]): number {
   try {
     const source = sourceOf(argv);
-    const hosts = planHosts(parseConfig(source.raw, source.baseDir));
+    const config = parseConfig(source.raw, source.baseDir);
+    const hosts = planHosts(config);
     console.log(renderHostsTable(hosts, source.title));
+    console.log(`\n${renderGrowthTable(growthOf(config, hosts))}`);
     mkdirSync("out", { recursive: true });
     const path = join("out", `plan-${source.name}.svg`);
     writeFileSync(path, renderHostsSvg(hosts, source.title));
