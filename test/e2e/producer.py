@@ -10,7 +10,8 @@
                 (type, message, cause), how long the call took, what Redis counted meanwhile (LPUSH writes, OOM
                 refusals). With warm_then_fill (a key), the process first sends one task while there is room, then
                 fills Redis itself: a long-lived producer.
-  op "backoff": {"broker", "token", "ledger", "deadline"} → send_with_backoff; attempts, seconds, or the error.
+  op "backoff": {"broker", "token", "ledger", "deadline", "progress"?} → send_with_backoff; attempts, seconds, or the
+                error. With progress (a path), each attempt writes its number there.
   op "guarded_fill": {"config_dir", "broker", "token", "ledger", "pad"} → through the stack's rendered celeryconfig
                 (publish headroom guard on), send demo.light with `pad` bytes of padding until a send raises; how
                 many were accepted, what was raised, Redis' memory then.
@@ -165,6 +166,9 @@ if __name__ == "__main__":
         def send():
             global attempts
             attempts += 1
+            if req.get("progress"):  # the test makes room only once it has seen a refusal, however slow this start was
+                with open(req["progress"], "w") as f:
+                    f.write(str(attempts))
             return app.send_task("demo.heavy", kwargs=kwargs)
 
         t0 = time.monotonic()
