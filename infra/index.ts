@@ -150,6 +150,7 @@ const beat =
       publishHeadroomBytes: plan.redis.publishHeadroom.bytes,
       network,
       brokerUrl: redis.url,
+      secrets: appSecrets[beatPool],
       cgroupParent: host.cgroupParent,
       run: host.run,
     },

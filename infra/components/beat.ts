@@ -7,6 +7,8 @@ import { BEAT_PIDS_LIMIT, beatArgv, renderBeatSettings } from "../render/beat";
 import { renderCeleryConfig } from "../render/celery";
 import { rotatedLogs } from "../render/logs";
 import { readTemplate } from "../render/template";
+import { plainEnvs } from "../render/appEnv";
+import { appSecrets } from "./appSecrets";
 import { configVolume, hardened, kitLabels, tmpfsOf } from "./common";
 import { pidsLimitScript, type HostRunner } from "./vpsHost";
 
@@ -26,6 +28,8 @@ export interface BeatArgs {
   readonly network: docker.Network;
   /** redis://… with the password (secret). */
   readonly brokerUrl: pulumi.Input<string>;
+  /** The pool's secret values by name: beat imports the same app, so it gets the pool's settings and secrets. */
+  readonly secrets?: Readonly<Record<string, pulumi.Output<string>>>;
   readonly cgroupParent?: string;
   /** Commands on the engine's host (VpsHost.run): sets the PIDs bound. Without it the container has none. */
   readonly run?: HostRunner;
@@ -81,6 +85,15 @@ export class Beat extends pulumi.ComponentResource {
         { file: `${configDir}/queuekit_celery.py`, content: readTemplate("celery/queuekit_celery.py") },
       ],
     });
+    // The app imported by beat reads its settings at import (e.g. a schedule from an env var): the pool's env and
+    // secrets, the same files and variables, on a carrier of beat's own (a rotated secret replaces beat too).
+    const secrets = appSecrets(this, name, {
+      stack,
+      what: "beat",
+      image: args.image ?? pool.image,
+      app: pool,
+      values: args.secrets ?? {},
+    });
     this.container = new docker.Container(
       name,
       {
@@ -88,13 +101,17 @@ export class Beat extends pulumi.ComponentResource {
         hostname: containerName,
         image: args.image ?? pool.image,
         command: beatArgv(config, pool.app),
-        envs: [`PYTHONPATH=/app:${configDir}`],
+        envs: [`PYTHONPATH=/app:${configDir}`, ...plainEnvs(pool), ...secrets.envs],
         memory: plan.limit.mib,
         memorySwap: plan.memorySwap.mib,
         // Docker restarts it when it exits or is killed (OOM, crash); a second one never runs beside it.
         restart: "unless-stopped",
         // It writes only its state file, on its volume; /tmp for a library's temporary file.
-        volumes: [{ volumeName: this.volume.name, containerPath: config.stateDir }, carried.mount],
+        volumes: [
+          { volumeName: this.volume.name, containerPath: config.stateDir },
+          carried.mount,
+          ...(secrets.files ? [secrets.files.mount] : []),
+        ],
         networksAdvanced: [{ name: args.network.name }],
         ...hardened(pool.runAs, plan.cpuShares, { "/tmp": tmpfsOf("8m") }),
         healthcheck: {
@@ -110,7 +127,11 @@ export class Beat extends pulumi.ComponentResource {
           startPeriod: "30s",
         },
         stopSignal: "SIGTERM",
-        labels: [...kitLabels(stack, "beat"), carried.label],
+        labels: [
+          ...kitLabels(stack, "beat"),
+          carried.label,
+          ...(secrets.files ? [{ label: "queuekit.secrets", value: secrets.files.carrier.id }] : []),
+        ],
         cgroupParent: args.cgroupParent,
         ...rotatedLogs,
       },

@@ -98,6 +98,7 @@ export class WorkerHost extends pulumi.ComponentResource {
           plan: host.plan.beat,
           pool: config.workers[beatPool]!,
           poolPlan: args.beatPoolPlan,
+          secrets: args.appSecrets[beatPool],
         },
         { ...onThisHost, dependsOn: [prepared.ready, ...this.pools] },
       );

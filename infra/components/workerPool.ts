@@ -99,7 +99,8 @@ export class WorkerPool extends pulumi.ComponentResource {
     const secrets = appSecrets(this, name, {
       stack,
       what: `worker-${plan.name}`,
-      image: pool.image,
+      // The image as the engine has it (a built or pinned one): the carrier is created from it.
+      image: args.image ?? pool.image,
       app: pool,
       values: args.secrets ?? {},
     });

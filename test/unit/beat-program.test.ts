@@ -1,6 +1,7 @@
 // The whole program under pulumi.runtime.setMocks with beat and Flower on: one beat container for a pool of three
 // replicas, with the pool's image and app, its state volume, planned and hardened; Flower planned, on loopback, its
-// password and the broker's only in uploaded files marked secret — nowhere `docker inspect` would show them.
+// password and the broker's only in uploaded files marked secret — nowhere `docker inspect` would show them. Beat gets
+// the settings and secrets of the pool whose app it runs (its import may read them), not another pool's.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,6 +13,8 @@ const registered = recordResources("prod");
 
 const REDIS_PASSWORD = "redis-pw-under-test-77a1";
 const FLOWER_PASSWORD = "flower-pw-under-test-3c9e";
+const FILE_SECRET = "beat-file-secret-under-test-91d0";
+const ENV_SECRET = "beat-env-secret-under-test-4f2a";
 const host = { memory: "4GiB", cpus: 2, connection: { kind: "local" } };
 const workers = [
   {
@@ -22,6 +25,7 @@ const workers = [
     queues: ["celery"],
     replicas: 3,
     concurrency: 1,
+    env: { LIGHT_ONLY: "1" },
   },
   {
     name: "reports",
@@ -30,6 +34,9 @@ const workers = [
     app: "proj.reports",
     queues: ["reports"],
     concurrency: 1,
+    env: { REPORTS_EVERY: "3600" },
+    secrets: { SIGNING_KEY: FILE_SECRET, REPORTS_DSN: ENV_SECRET },
+    secretsAsEnv: ["REPORTS_DSN"],
   },
 ];
 const beat = { enabled: true, pool: "reports", schedule: [{ task: "proj.reports.daily", every: "1d" }] };
@@ -43,7 +50,7 @@ pulumi.runtime.setAllConfig(
     "queuekit:redisPassword": REDIS_PASSWORD,
     "queuekit:flowerPassword": FLOWER_PASSWORD,
   },
-  ["queuekit:redisPassword", "queuekit:flowerPassword"],
+  ["queuekit:redisPassword", "queuekit:flowerPassword", "queuekit:workers"],
 );
 const plan = planMemory(parseConfig({ host, workers, beat, flower }));
 
@@ -68,8 +75,10 @@ before(async () => {
 
 describe("the program with beat and flower, mocked", () => {
   it("registers one beat for the stack, with beat.pool's image and app, planned, hardened, its state on a volume", () => {
-    // Its config carrier (qk-prod-beat-config) is created, never started.
-    const beats = containers().filter((c) => /beat(?!-config$)/.test(String(c.inputs["name"])));
+    // Its carriers (qk-prod-beat-config, qk-prod-beat-secrets-<tag>-config) are created, never started.
+    const beats = containers().filter(
+      (c) => /beat/.test(String(c.inputs["name"])) && !/-config$/.test(String(c.inputs["name"])),
+    );
     assert.deepEqual(
       beats.map((c) => c.inputs["name"]),
       ["qk-prod-beat"],
@@ -88,7 +97,7 @@ describe("the program with beat and flower, mocked", () => {
     assert.equal(b.inputs["readOnly"], true);
     assert.equal(b.inputs["user"], "2000:2000", "its pool's runAs (reports)");
     assert.equal(container("qk-prod-beat-config").inputs["user"], "2000:2000");
-    assert.deepEqual(b.inputs["volumes"], [
+    assert.deepEqual((b.inputs["volumes"] as unknown[]).slice(0, 2), [
       { volumeName: "qk-prod-beat-state", containerPath: "/var/lib/celery-beat" },
       { volumeName: "qk-prod-beat-config", containerPath: "/etc/queuekit", readOnly: true },
     ]);
@@ -101,6 +110,37 @@ describe("the program with beat and flower, mocked", () => {
     assert.equal(light.length, 3);
     for (const w of light) assert.ok(!(w.inputs["command"] as string[]).some((a) => a === "-B" || a === "--beat"));
     assert.equal(outputs["beatContainer"] !== undefined, true);
+  });
+
+  it("beat gets its pool's settings and secrets (reports'), the file secret only in its own carrier's upload", () => {
+    const b = container("qk-prod-beat");
+    const envs = unwrap(b.inputs["envs"]);
+    assert.ok(envs.secret, "its env holds a secret: the env is one");
+    assert.deepEqual(envs.value, ["PYTHONPATH=/app:/etc/queuekit", "REPORTS_EVERY=3600", `REPORTS_DSN=${ENV_SECRET}`]);
+    const carrier = containers().find((c) => String(c.inputs["name"]).startsWith("qk-prod-beat-secrets-"));
+    assert.ok(carrier, "beat's file secrets carrier");
+    assert.match(String(carrier.inputs["name"]), /^qk-prod-beat-secrets-[0-9a-f]{8}-config$/);
+    assert.deepEqual(unwrap(carrier.inputs["uploads"]).value, [
+      {
+        file: "/run/secrets/SIGNING_KEY",
+        content: FILE_SECRET,
+        permissions: "0400",
+        owner: "2000",
+        group: "2000",
+      },
+    ]);
+    assert.deepEqual((b.inputs["volumes"] as unknown[])[2], {
+      volumeName: carrier.inputs["name"],
+      containerPath: "/run/secrets",
+      readOnly: true,
+    });
+    const labels = b.inputs["labels"] as { label: string }[];
+    assert.ok(
+      labels.some((l) => l.label === "queuekit.secrets"),
+      "a rotated secret replaces beat",
+    );
+    const shown = JSON.stringify(["command", "labels", "healthcheck", "volumes"].map((k) => b.inputs[k]));
+    assert.ok(!shown.includes(FILE_SECRET) && !JSON.stringify(envs.value).includes(FILE_SECRET));
   });
 
   it("beat's celeryconfig is its pool's plus the schedule, and secret (it holds the broker password)", () => {
