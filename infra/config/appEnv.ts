@@ -16,7 +16,8 @@ export interface AppEnvConfig {
   /** Plain settings: environment variable name → value. */
   readonly env?: Readonly<Record<string, string>>;
   readonly secrets?: readonly AppSecretRef[];
-  /** The uid the image's worker runs as: it owns the secret files (absent: nobody, the kit's Celery images'). */
+  /** The uid the worker runs as, owner of the secret files. The stack config defaults it to runAs' uid (schema.ts); a
+   * pool built in code without it gets DEFAULT_SECRETS_UID. */
   readonly secretsUid?: number;
 }
 
@@ -24,7 +25,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 export const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
-/** nobody: the user of queuekit/celery:5-local and the demo image. */
+/** Only for a pool built in code without secretsUid: nobody, the user of queuekit/celery:5-local and the demo image. */
 export const DEFAULT_SECRETS_UID = 65534;
 /** What an error shows instead of a secret's value. */
 export const REDACTED = "[secret]";

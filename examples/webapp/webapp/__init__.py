@@ -1,0 +1,1 @@
+"""queuekit's example app: a web front (webapp.web) that enqueues Celery tasks (webapp.tasks)."""
