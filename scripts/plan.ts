@@ -6,7 +6,8 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../infra/config/errors";
 import { isRecord, parseConfig } from "../infra/config/parse";
-import { rawFromEntries } from "../infra/config/raw";
+import { plainTextSecrets } from "../infra/config/plainSecrets";
+import { NAMESPACE, rawFromEntries } from "../infra/config/raw";
 import { isPresetName, PRESET_NAMES, PRESETS } from "../infra/config/presets";
 import { PlanError } from "../infra/plan/errors";
 import { growthOf, renderGrowthTable } from "../infra/plan/grow";
@@ -69,10 +70,14 @@ function sourceFrom(values: { stack?: string; config?: string; preset?: string }
     return { name: value, title: `preset ${value}`, raw: { preset: value }, baseDir: process.cwd() };
   const file = option === "stack" ? `Pulumi.${value}.yaml` : value;
   const name = option === "stack" ? value : basename(file, extname(file));
+  const doc = readDocument(file);
+  // The same refusal as pulumi up: a secret in clear text in the file is a leak, whatever the plan says.
+  const clear = isRecord(doc) ? plainTextSecrets(doc.config, NAMESPACE, basename(file)) : [];
+  if (clear.length) throw new ConfigError(clear);
   return {
     name,
     title: `${option} ${value}`,
-    raw: rawOf(readDocument(file)),
+    raw: rawOf(doc),
     baseDir: dirname(resolve(file)),
   };
 }

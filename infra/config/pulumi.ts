@@ -1,13 +1,15 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { appSecretValuesOf } from "./appEnv";
 import { ConfigError, type ConfigIssue, keyPath } from "./errors";
 import { crossHostPasswordIssue, layoutOf } from "./hosts";
 import { registryPasswordsOf } from "./images";
-import { parseConfig } from "./parse";
+import { isRecord, parseConfig } from "./parse";
+import { plainTextSecrets } from "./plainSecrets";
 import { rawFromEntries } from "./raw";
 import type { QueuekitConfig } from "./types";
+import { parse as parseYaml } from "yaml";
 
 export interface StackConfig {
   readonly config: QueuekitConfig;
@@ -58,12 +60,22 @@ export function readStackConfig(cfg: pulumi.Config): StackConfig {
   const password =
     config?.hosts && plain !== undefined && crossHostPasswordIssue(String(plain), config.hosts.placement);
   if (password) issues.push({ ...password, path: keyPath(password.path) });
+  issues.push(...clearTextSecretsOf(pulumi.getStack(), cfg.name));
   if (config === undefined || redisPassword === undefined || issues.length) throw new ConfigError(issues);
   const appSecrets = appSecretValuesOf(entries[`${cfg.name}:workers`]).map((values) =>
     Object.fromEntries(Object.entries(values).map(([name, value]) => [name, pulumi.secret(value)])),
   );
   const registryPasswords = registryPasswordsOf(entries[`${cfg.name}:registries`]).map((p) => pulumi.secret(p));
   return { config, redisPassword, sshPrivateKey, appSecrets, registryPasswords };
+}
+
+/** Secrets written to the stack's own file in clear text (the program only sees decrypted values, so it reads the file). */
+function clearTextSecretsOf(stack: string, namespace: string): ConfigIssue[] {
+  const name = `Pulumi.${stack}.yaml`;
+  const file = path.join(projectDir(process.cwd()), name);
+  if (!existsSync(file)) return [];
+  const doc: unknown = parseYaml(readFileSync(file, "utf8"));
+  return isRecord(doc) ? plainTextSecrets(doc.config, namespace, name) : [];
 }
 
 /** The nearest directory holding Pulumi.yaml: Pulumi runs the program from its `main` folder (dist/infra). */
