@@ -148,18 +148,21 @@ export function demoPoolStack(name: string, port: number, poolLines: readonly st
     yaml
       .replace("port: 16379", `port: ${port}`)
       .replace("port: 19121", `port: ${port + 10000}`)
-      .concat(
-        [
-          "  queuekit:workers:",
-          "    - name: default",
-          "      image: queuekit/celery-demo:local",
-          "      app: demo",
-          "      queues: [celery]",
-          ...poolLines.map((line) => `      ${line}`),
-          "",
-        ].join("\n"),
-      ),
+      .concat(demoPoolYaml(poolLines)),
   );
+}
+
+/** The `queuekit:workers` block of one pool `default` of the demo app, with `poolLines` added to its keys. */
+export function demoPoolYaml(poolLines: readonly string[] = []): string {
+  return [
+    "  queuekit:workers:",
+    "    - name: default",
+    "      image: queuekit/celery-demo:local",
+    "      app: demo",
+    "      queues: [celery]",
+    ...poolLines.map((line) => `      ${line}`),
+    "",
+  ].join("\n");
 }
 
 /** Wait until a Celery node answers `inspect stats` (it starts after Redis is healthy); fails after `seconds`. */

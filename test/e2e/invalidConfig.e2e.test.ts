@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { leftovers, repo, TestStack, testStackName } from "./harness";
+import { demoPoolYaml, leftovers, repo, TestStack, testStackName } from "./harness";
 
 describe("invalid stack config, end to end", () => {
   let stack: TestStack;
@@ -43,18 +43,7 @@ describe("secrets in clear text in the stack file, end to end", () => {
     stack = new TestStack(testStackName("plainsecret"), "Pulumi.local.yaml", (yaml) =>
       yaml
         .replace(/ {2}queuekit:redisPassword:\n {4}secure: \S+\n/, "  queuekit:redisPassword: hunter2-plain-redis\n")
-        .concat(
-          [
-            "  queuekit:workers:",
-            "    - name: default",
-            "      image: queuekit/celery-demo:local",
-            "      app: demo",
-            "      queues: [celery]",
-            "      secrets:",
-            "        API_TOKEN: hunter2-plain-token",
-            "",
-          ].join("\n"),
-        ),
+        .concat(demoPoolYaml(["secrets:", "  API_TOKEN: hunter2-plain-token"])),
     );
   });
   after(() => stack?.dispose());
