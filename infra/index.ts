@@ -19,6 +19,9 @@ import {
   Prometheus,
   readStackConfig,
   RedisBroker,
+  REDIS_ALIAS,
+  redisTlsMaterial,
+  tlsSubjectAltNames,
   VpsHost,
   WorkerHost,
   WorkerPool,
@@ -52,11 +55,20 @@ const network = new docker.Network(
   { provider: engine },
 );
 
+// redis.tls: a CA and a server certificate for Redis' alias, loopback and private address, kept as Pulumi secrets.
+const redisTls = config.redis.tls
+  ? redisTlsMaterial(undefined, "redis-tls", {
+      stack,
+      subjectAltNames: tlsSubjectAltNames(REDIS_ALIAS, redisHost.privateAddress),
+    })
+  : undefined;
+
 const redis = new RedisBroker(
   "redis",
   {
     stack,
     config: config.redis,
+    tls: redisTls,
     plan: plan.redis,
     network,
     password: redisPassword,
@@ -89,6 +101,7 @@ const workers = plan.workers.map(
         run: host.run,
         secrets: appSecrets[poolPlan.source],
         firstReplica: firstReplicaOf(hostPlans, redisHost.name, poolPlan.name),
+        redisCa: redisTls?.ca,
       },
       { providers: { docker: engine }, dependsOn: [host.ready, redis] },
     ),

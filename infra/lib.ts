@@ -37,6 +37,7 @@ export type * from "./plan/types";
 // Components: each takes its part of the config and of the plan (infra/index.ts wires them for the repo's stack).
 export { VpsHost, LOCAL_DOCKER_HOST, type VpsHostArgs, type HostRunner } from "./components/vpsHost";
 export { RedisBroker, REDIS_ALIAS, type RedisBrokerArgs } from "./components/redisBroker";
+export { redisTlsMaterial, tlsSubjectAltNames, type RedisTlsMaterial } from "./components/redisTls";
 export { WorkerPool, type WorkerPoolArgs } from "./components/workerPool";
 export { Monitoring, type MonitoringArgs } from "./components/monitoring";
 export { Prometheus, type PrometheusArgs } from "./components/prometheus";

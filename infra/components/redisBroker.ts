@@ -6,6 +6,7 @@ import { renderRedisConf } from "../render/redisConf";
 import { rotatedLogs } from "../render/logs";
 import { REDIS_PIDS_LIMIT } from "../render/pids";
 import { configVolume, hardened, kitLabels } from "./common";
+import type { RedisTlsMaterial } from "./redisTls";
 import { pidsLimitScript, type HostRunner } from "./vpsHost";
 
 export interface RedisBrokerArgs {
@@ -20,10 +21,18 @@ export interface RedisBrokerArgs {
   readonly cgroupParent?: string;
   /** Commands on the engine's host (VpsHost.run): sets the PIDs bound. Without it the container has none. */
   readonly run?: HostRunner;
+  /** With redis.tls: the stack's CA, server certificate and key (secrets), delivered as files. */
+  readonly tls?: RedisTlsMaterial;
 }
 
 const confDir = "/usr/local/etc/redis";
 const confPath = `${confDir}/redis.conf`;
+/**
+ * The TLS files sit beside redis.conf (which holds the password), in the same carrier: readable by Redis' uid inside
+ * this container only. An upload owned by Redis' uid came out as another uid (the provider maps it through the host's
+ * user names), so the files keep the carrier's default owner and are read-only (0444).
+ */
+const tlsDir = `${confDir}/tls`;
 /** Redis' name on the stack's Docker network. */
 export const REDIS_ALIAS = "redis";
 
@@ -69,10 +78,21 @@ export class RedisBroker extends pulumi.ComponentResource {
       files: [
         {
           file: confPath,
-          content: pulumi.secret(pulumi.output(args.password).apply((p) => renderConf(stack, config, plan, p))),
+          content: pulumi.secret(
+            pulumi.output(args.password).apply((p) => renderConf(stack, config, plan, p, args.tls && tlsDir)),
+          ),
         },
+        ...(args.tls
+          ? [
+              { file: `${tlsDir}/ca.crt`, content: args.tls.ca, permissions: "0444" },
+              { file: `${tlsDir}/server.crt`, content: args.tls.cert, permissions: "0444" },
+              { file: `${tlsDir}/server.key`, content: args.tls.key, permissions: "0444" },
+            ]
+          : []),
       ],
     });
+
+    const tlsCli = args.tls ? ` --tls --cacert ${tlsDir}/ca.crt` : "";
 
     this.container = new docker.Container(
       name,
@@ -92,7 +112,7 @@ export class RedisBroker extends pulumi.ComponentResource {
         healthcheck: {
           tests: [
             "CMD-SHELL",
-            `redis-cli -p ${config.port} --no-auth-warning -a "$(sed -n 's/^requirepass //p' ${confPath})" ping | grep -q PONG`,
+            `redis-cli -p ${config.port}${tlsCli} --no-auth-warning -a "$(sed -n 's/^requirepass //p' ${confPath})" ping | grep -q PONG`,
           ],
           interval: "5s",
           timeout: "3s",
@@ -117,14 +137,21 @@ export class RedisBroker extends pulumi.ComponentResource {
     );
 
     this.address = `redis://${REDIS_ALIAS}:${config.port}`;
-    this.url = pulumi.secret(pulumi.interpolate`redis://:${args.password}@${REDIS_ALIAS}:${config.port}/0`);
+    const scheme = args.tls ? "rediss" : "redis";
+    this.url = pulumi.secret(pulumi.interpolate`${scheme}://:${args.password}@${REDIS_ALIAS}:${config.port}/0`);
     this.maxmemoryBytes = pulumi.output(plan.maxmemory.bytes);
     this.registerOutputs({ ...summary, url: this.url, container: this.container.name });
   }
 }
 
 /** The broker's redis.conf: sizes and policy from the plan, the rest from its config. */
-function renderConf(stack: string, config: RedisConfig, plan: RedisPlan, password: string): string {
+function renderConf(
+  stack: string,
+  config: RedisConfig,
+  plan: RedisPlan,
+  password: string,
+  tlsDirectory: string | undefined,
+): string {
   return renderRedisConf({
     stack,
     port: config.port,
@@ -135,5 +162,6 @@ function renderConf(stack: string, config: RedisConfig, plan: RedisPlan, passwor
     maxmemoryPolicy: plan.policy,
     persistence: plan.persistence,
     activeDefrag: config.activeDefrag,
+    ...(tlsDirectory && { tlsDir: tlsDirectory }),
   });
 }

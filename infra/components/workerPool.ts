@@ -32,6 +32,8 @@ export interface WorkerPoolArgs {
   readonly secrets?: Readonly<Record<string, pulumi.Output<string>>>;
   /** Number of the first replica: a pool spread over hosts numbers its containers (and Celery nodes) once across them. */
   readonly firstReplica?: number;
+  /** With redis.tls: the stack's CA certificate (PEM), beside the celeryconfig that points at it. */
+  readonly redisCa?: pulumi.Input<string>;
 }
 
 /**
@@ -42,6 +44,7 @@ export interface WorkerPoolArgs {
 const WORKER_TMPFS = { "/tmp": tmpfsOf("16m") };
 
 const configDir = "/etc/queuekit";
+const redisCaFile = `${configDir}/redis-ca.crt`;
 /** Written by queuekit_celery's Liveness step every 10 s while the consumer runs. */
 const LIVENESS_FILE = "/tmp/queuekit-alive";
 /** Three missed touches: a loaded worker may be late, a stuck one is not. */
@@ -77,6 +80,7 @@ export class WorkerPool extends pulumi.ComponentResource {
           brokerUrl,
           routes: args.routes,
           publishHeadroomBytes: args.publishHeadroomBytes,
+          ...(args.redisCa !== undefined && { tlsCaFile: redisCaFile }),
         }),
       ),
     );
@@ -93,6 +97,7 @@ export class WorkerPool extends pulumi.ComponentResource {
         { file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig },
         // BoundedRedeliveryTask: an OOM-killed task is redelivered a bounded number of times.
         { file: `${configDir}/queuekit_celery.py`, content: readTemplate("celery/queuekit_celery.py") },
+        ...(args.redisCa !== undefined ? [{ file: redisCaFile, content: args.redisCa }] : []),
       ],
     });
     // The app's secrets: files on a read-only volume of their own, or env vars where the config asks for that.

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { appEnvFields, toAppEnv } from "./appEnv";
 import { defaultManageDaemonJson, defaultSomaxconn, poolConcurrency, REDIS_SHARE } from "./defaults";
+import { redisTlsIssues } from "./tls";
 import { hostsRuleIssues, hostsSchema, placementSchema, redisBindOf, redisHostOf, resolvePlacement } from "./hosts";
 import { imageBuildAt, imageIssues, imageRef, registriesSchema } from "./images";
 import { PRESET_NAMES } from "./presets";
@@ -96,6 +97,8 @@ const redis = strict("redis", {
   tcpBacklog: int(1, 65535).default(511),
   // Official images bundle Redis' jemalloc; distribution builds (e.g. Debian's) refuse `activedefrag yes`.
   activeDefrag: bool().default(true),
+  // Redis 7's TLS: the plain-text port closes, clients verify Redis against the stack's generated CA (docs/scale-out.md).
+  tls: bool().default(false),
   runAs: runAsKey().optional(),
 }).transform(withRunAs);
 
@@ -238,6 +241,7 @@ export const configSchemaAt = (baseDir: string) =>
       ...(list && placement ? hostsRuleIssues(list, c.placement, placement, c.workers, c.redis.bind) : []),
       ...imageIssues(c.workers, c.registries, list !== undefined),
       ...sideRuleIssues(c),
+      ...redisTlsIssues(c.redis.tls, c, placement),
     ])
       issue(ctx, message, [...path]);
     return {

@@ -62,6 +62,8 @@ export interface RedisConfig {
   readonly tcpBacklog: number;
   /** Render `activedefrag yes`: only for Redis builds with their bundled jemalloc. */
   readonly activeDefrag: boolean;
+  /** Listen with TLS only (tls-port, port 0); clients verify Redis against the stack's generated CA. */
+  readonly tls: boolean;
 }
 
 export type PoolKind = "prefork" | "gevent" | "threads" | "solo";

@@ -42,6 +42,29 @@ export interface CeleryConfigInput {
   readonly resultExpiresSeconds?: number;
   /** Bytes kept free below Redis' maxmemory: publishing through this config is refused first. */
   readonly publishHeadroomBytes: number;
+  /** With redis.tls (a rediss:// broker URL): the CA file Redis' certificate is verified against. */
+  readonly tlsCaFile?: string;
+}
+
+/** Celery's TLS settings for a rediss:// broker and result backend: verify Redis against the stack's CA. */
+function tlsBlock(brokerUrl: string, caFile: string | undefined): string {
+  const tls = brokerUrl.startsWith("rediss://");
+  if (tls !== (caFile !== undefined))
+    throw new Error(
+      tls
+        ? "a rediss:// broker URL needs the CA file (tlsCaFile)"
+        : "tlsCaFile is given but the broker URL is not rediss://",
+    );
+  if (!caFile) return "";
+  const options = `{"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": ${JSON.stringify(caFile)}}`;
+  return [
+    "",
+    "# redis.tls: Redis listens with TLS only; its certificate must chain to the stack's CA (no unverified fallback).",
+    "import ssl  # noqa: E402",
+    "",
+    `broker_use_ssl = ${options}`,
+    `redis_backend_use_ssl = ${options}`,
+  ].join("\n");
 }
 
 /** The celeryconfig module the worker imports (secret: it holds the broker password). */
@@ -60,6 +83,7 @@ export function renderCeleryConfig(input: CeleryConfigInput): string {
     visibilityTimeoutSeconds: visibilityTimeoutOf(input.pool),
     softTimeLimit: softTimeLimitOf(input.pool),
     timeLimit: timeLimitOf(input.pool),
+    tlsBlock: tlsBlock(input.brokerUrl, input.tlsCaFile),
   });
 }
 

@@ -13,6 +13,24 @@ export interface RedisConfInput {
   readonly persistence: Persistence;
   /** Needs Redis' bundled jemalloc (official images); distribution builds refuse `activedefrag yes`. */
   readonly activeDefrag: boolean;
+  /** TLS only: the directory holding ca.crt, server.crt and server.key. Absent: plain text on `port`. */
+  readonly tlsDir?: string;
+}
+
+/** `port N`, or with TLS the plain-text port closed and `tls-port N` with the stack's certificate. */
+function listenBlock(port: number, tlsDir?: string): string {
+  if (!tlsDir) return `port ${port}`;
+  return [
+    "# TLS only (redis.tls): no plain-text port; clients verify the server against the stack's generated CA.",
+    "port 0",
+    `tls-port ${port}`,
+    `tls-cert-file ${tlsDir}/server.crt`,
+    `tls-key-file ${tlsDir}/server.key`,
+    `tls-ca-cert-file ${tlsDir}/ca.crt`,
+    "# Clients authenticate with the password (requirepass), not with certificates of their own.",
+    "tls-auth-clients no",
+    'tls-protocols "TLSv1.2 TLSv1.3"',
+  ].join("\n");
 }
 
 const policyReasons: Record<MaxmemoryPolicy, string> = {
@@ -32,7 +50,7 @@ export function renderRedisConf(input: RedisConfInput): string {
   }
   return fill(readTemplate("redis/redis.conf.tmpl"), {
     stack: input.stack,
-    port: input.port,
+    listenBlock: listenBlock(input.port, input.tlsDir),
     password: input.password,
     tcpBacklog: input.tcpBacklog,
     maxmemory: input.maxmemoryBytes,

@@ -118,6 +118,7 @@ describe("parseConfig defaults", () => {
         port: 6379,
         tcpBacklog: 511,
         activeDefrag: true,
+        tls: false,
         // docker-library/redis: useradd -u 999 redis.
         runAs: "999:999",
       },
