@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { docker, leftovers, ok, pythonJson, type Result, sh, TestStack, testStackName } from "./harness";
+import { docker, leftovers, ok, pythonJson, type Result, sh, secretPlaces, TestStack, testStackName } from "./harness";
 
 const PORT = 28301; // Redis on loopback; the exporter on PORT + 1
 const IMAGE = `queuekit-e2e/appsettings-demo:${process.pid}`;
@@ -135,17 +135,7 @@ describe("app settings and secrets: read by the app, never shown", () => {
   });
 
   it("the file secret is not in docker inspect, the state in clear, the logs or the outputs", () => {
-    const filter = `--filter label=queuekit.stack=${stack.name}`;
-    const containers = docker(`ps -a ${filter} --format '{{.Names}}'`).split("\n");
-    const volumes = docker(`volume ls ${filter} --format '{{.Name}}'`).split("\n");
-    const places = {
-      "docker inspect (containers, carriers included)": docker(`inspect ${containers.join(" ")}`),
-      "docker volume inspect": docker(`volume inspect ${volumes.join(" ")}`),
-      "the state (pulumi stack export)": ok(`pulumi stack export --stack ${stack.name}`, stack.env).stdout,
-      "pulumi up's output": up.stdout + up.stderr,
-      "the containers' logs": containers.map((c) => ok(`docker logs ${c} 2>&1`).stdout).join("\n"),
-      "the stack outputs (--show-secrets)": stack.pulumi("stack output --json --show-secrets").stdout,
-    };
+    const places = secretPlaces(stack, up.stdout + up.stderr);
     for (const [where, text] of Object.entries(places)) {
       assert.ok(text.length > 0, `${where} read`);
       for (const form of forms(secret)) assert.ok(!text.includes(form), `the file secret is in ${where}`);

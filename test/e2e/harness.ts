@@ -177,3 +177,25 @@ export function waitForNode(broker: string, node: string, seconds = 60): void {
   }
   throw new Error(`celery node ${node} never answered on ${broker.replace(/:[^:@/]*@/, ":***@")}`);
 }
+
+/**
+ * Everywhere a secret of the stack must never show, read once: the stack's containers' and volumes' inspect, the state
+ * export, `upOutput`, the containers' logs and the outputs (--show-secrets). `extra` containers are read too.
+ */
+export function secretPlaces(
+  stack: TestStack,
+  upOutput: string,
+  extra: readonly string[] = [],
+): Record<string, string> {
+  const filter = `--filter label=queuekit.stack=${stack.name}`;
+  const containers = [...docker(`ps -a ${filter} --format '{{.Names}}'`).split("\n"), ...extra];
+  const volumes = docker(`volume ls ${filter} --format '{{.Name}}'`).split("\n");
+  return {
+    "docker inspect (containers, carriers included)": docker(`inspect ${containers.join(" ")}`),
+    "docker volume inspect": docker(`volume inspect ${volumes.join(" ")}`),
+    "the state (pulumi stack export)": ok(`pulumi stack export --stack ${stack.name}`, stack.env).stdout,
+    "pulumi up's output": upOutput,
+    "the containers' logs": containers.map((c) => ok(`docker logs ${c} 2>&1`).stdout).join("\n"),
+    "the stack outputs (--show-secrets)": stack.pulumi("stack output --json --show-secrets").stdout,
+  };
+}

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createHmac, randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { docker, inspect, leftovers, ok, type Result, sh, TestStack, testStackName } from "./harness";
+import { docker, inspect, leftovers, ok, type Result, sh, secretPlaces, TestStack, testStackName } from "./harness";
 
 const PORT = 28801; // Redis on loopback
 const WEB_PORT = 28803; // the web front on loopback
@@ -138,17 +138,7 @@ describe("the example app: a web front, settings and a secret, beat, a heavy poo
   });
 
   it("the secret is not in docker inspect, the state in clear, the logs or the outputs", () => {
-    const filter = `--filter label=queuekit.stack=${stack.name}`;
-    const containers = [...docker(`ps -a ${filter} --format '{{.Names}}'`).split("\n"), webContainer];
-    const volumes = docker(`volume ls ${filter} --format '{{.Name}}'`).split("\n");
-    const places = {
-      "docker inspect (containers, carriers, the web front)": docker(`inspect ${containers.join(" ")}`),
-      "docker volume inspect": docker(`volume inspect ${volumes.join(" ")}`),
-      "the state (pulumi stack export)": ok(`pulumi stack export --stack ${stack.name}`, stack.env).stdout,
-      "pulumi up's output": up.stdout + up.stderr,
-      "the containers' logs": containers.map((c) => ok(`docker logs ${c} 2>&1`).stdout).join("\n"),
-      "the stack outputs (--show-secrets)": stack.pulumi("stack output --json --show-secrets").stdout,
-    };
+    const places = secretPlaces(stack, up.stdout + up.stderr, [webContainer]);
     for (const [where, text] of Object.entries(places)) {
       assert.ok(text.length > 0, `${where} read`);
       for (const form of forms) assert.ok(!text.includes(form), `the secret is in ${where}`);
