@@ -1,6 +1,6 @@
 // Rolling update end to end: a pool of 2 replicas busy with a backlog of 1-second tasks, each counted in a ledger when
 // it finishes; its image changes and `pulumi up` replaces the replicas one at a time (replica 1 only once replica 0
-// consumes again), each stopped with a warm shutdown. Every task finishes, each once; a worker runs all along.
+// consumes again), each stopped with a warm shutdown, beat last. Every task finishes, each once; a worker runs all along.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -39,6 +39,9 @@ const stackFile = (image: string) => (yaml: string) =>
         "      concurrency: 2",
         "      prefetchMultiplier: 1",
         "      timeLimit: 60",
+        // The stack's scheduler runs the pool's image too: replaced last, once every replica runs the new one.
+        "  queuekit:beat:",
+        "    enabled: true",
         "",
       ].join("\n"),
     );
@@ -99,7 +102,7 @@ describe("rolling update: a new image, one replica at a time, nothing lost", () 
       "bash",
       [
         "-c",
-        `while :; do echo "$(date +%s.%N) $(docker ps --filter label=queuekit.stack=${stack.name} --filter label=queuekit.role=worker --format '{{.Names}}={{.Image}}' | sort | tr '\\n' ' ')"; sleep 0.5; done`,
+        `while :; do echo "$(date +%s.%N) $(for role in worker beat; do docker ps --filter label=queuekit.stack=${stack.name} --filter label=queuekit.role=$role --format '{{.Names}}={{.Image}}'; done | sort | tr '\\n' ' ')"; sleep 0.5; done`,
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
@@ -141,13 +144,15 @@ describe("rolling update: a new image, one replica at a time, nothing lost", () 
       const i = IMAGES.findIndex((tag, n) => image === tag || ids[n].startsWith(image.replace("sha256:", "")));
       return i < 0 ? image : "ab"[i];
     };
-    const running = samples.map((line) =>
+    const seen = samples.map((line) =>
       line
         .split(" ")
         .slice(1)
         .filter(Boolean)
         .map((entry) => `${entry.slice(0, entry.indexOf("="))}=${revOf(entry.slice(entry.indexOf("=") + 1))}`),
     );
+    const running = seen.map((r) => r.filter((c) => !c.includes("-beat=")));
+    const beatRev = seen.map((r) => r.find((c) => c.includes("-beat="))?.slice(-1));
     const minRunning = Math.min(...running.map((r) => r.length));
     const bothNew = running.findIndex((r) => r.length === 2 && r.every((c) => c.endsWith("=b")));
     console.log(
@@ -160,6 +165,16 @@ describe("rolling update: a new image, one replica at a time, nothing lost", () 
     assert.equal(twice, 0, "no task ran twice: a warm shutdown finishes what runs, returns what waits");
     assert.ok(minRunning >= 1, `a worker container ran all along:\n${samples.join("\n")}`);
     assert.ok(bothNew >= 0, "both replicas end on the new image");
+    // Beat last: never on the new image while a replica still runs the old one.
+    const beatNew = beatRev.indexOf("b");
+    assert.ok(
+      beatNew === -1 || beatNew >= bothNew, // -1: replaced after the last sample, the final check below sees it
+      `beat replaced after both replicas (samples ${beatNew} ≥ ${bothNew}):\n${samples.join("\n")}`,
+    );
+    assert.ok(
+      seen.every((r, i) => beatRev[i] !== "b" || r.every((c) => c.endsWith("=b"))),
+      `beat on the new image only once every replica was:\n${samples.join("\n")}`,
+    );
     // One at a time: replica 1 was still on the old image while replica 0 already ran the new one.
     assert.ok(
       running.some((r) => r.some((c) => c.endsWith("-0=b")) && r.some((c) => c.endsWith("-1=a"))),
@@ -170,6 +185,15 @@ describe("rolling update: a new image, one replica at a time, nothing lost", () 
         .split("\n")
         .map(revOf),
       ["b", "b"],
+    );
+    assert.equal(
+      revOf(
+        docker(
+          `ps --filter label=queuekit.stack=${stack.name} --filter label=queuekit.role=beat --format '{{.Image}}'`,
+        ),
+      ),
+      "b",
+      "beat ends on the new image",
     );
   });
 });
