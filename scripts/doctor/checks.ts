@@ -1,4 +1,5 @@
 // Pure checks: what the doctor expects and what it measured in, findings out. No I/O here.
+import { engineFindings } from "./engine";
 import { errorCount, selectedThp } from "./parse";
 import { reachFinding } from "./reach";
 import type {
@@ -64,11 +65,12 @@ const about =
   (area: Finding["area"], subject: string) =>
   (draft: Draft): Finding => ({ area, subject, ...draft });
 
-/** Every finding, in table order: the stack, the host, Redis, each container, each queue. */
+/** Every finding, in table order: the stack, the host, its engine, Redis, each container, each queue. */
 export function diagnose(expect: Expectations, facts: Facts): Finding[] {
   return [
     ...stackFindings(expect),
     ...hostFindings(expect, facts.host),
+    ...engineFindings(expect, facts.engine, facts.containers),
     ...redisFindings(expect, facts.redis, facts.now),
     ...expect.containers.flatMap((c) => {
       const got = facts.containers.find((f) => f.name === c.name);

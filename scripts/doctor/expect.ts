@@ -66,6 +66,7 @@ export function expectationsOf(
       memoryBytes: plan.host.memory.bytes,
       swapFileBytes: plan.host.swapFile.bytes,
       swapFilePath: paths.swapFile,
+      liveRestore: config.host.manageDaemonJson,
       ...(config.host.emulate && { emulatedCgroup: paths.cgroup }),
     },
     redis: {

@@ -1,6 +1,7 @@
 // The doctor's I/O: reads the host, the engine, Redis and the containers through a Runner, and returns plain facts.
 import { shq } from "../../infra/render/shell";
 import type { Runner } from "./host";
+import { epochOf, gatherEngine } from "./engine";
 import { gatherReach } from "./reach";
 import { intOf, parseProbe, parseRedisInfo, parseSwaps, usageOf, workerLogEvents } from "./parse";
 import type { ContainerFacts, Expectations, Facts, HostFacts, RedisFacts } from "./types";
@@ -64,7 +65,8 @@ export function checkEngine(run: Runner, target: string): void {
 interface Inspected {
   Id: string;
   Name: string;
-  State: { Status: string; OOMKilled: boolean; Health?: { Status: string } };
+  Created?: string;
+  State: { Status: string; OOMKilled: boolean; StartedAt?: string; Health?: { Status: string } };
   RestartCount: number;
   HostConfig: { Memory: number; MemorySwap: number };
 }
@@ -93,6 +95,8 @@ function gatherContainers(run: Runner, expect: Expectations): ContainerFacts[] {
       health: c.State.Health?.Status,
       oomKilled: c.State.OOMKilled,
       restartCount: c.RestartCount,
+      createdAt: epochOf(c.Created),
+      startedAt: epochOf(c.State.StartedAt),
       limitBytes: c.HostConfig.Memory,
       memorySwapBytes: c.HostConfig.MemorySwap,
       usageBytes: usage.get(want.name),
@@ -182,6 +186,7 @@ export function gatherFacts(run: Runner, expect: Expectations): Facts {
   checkEngine(run, expect.target);
   return {
     host,
+    engine: gatherEngine(run),
     redis: gatherRedis(run, expect),
     containers: gatherContainers(run, expect),
     now: Math.floor(Date.now() / 1000),

@@ -50,6 +50,8 @@ export interface Expectations {
     readonly swapFilePath: string;
     /** The local target's emulated host: every container under this parent memory cgroup. */
     readonly emulatedCgroup?: string;
+    /** The kit writes daemon.json (host.manageDaemonJson) with live-restore on. */
+    readonly liveRestore: boolean;
   };
   readonly redis: {
     readonly container: string;
@@ -101,6 +103,9 @@ export interface ContainerFacts {
   readonly health?: string;
   readonly oomKilled?: boolean;
   readonly restartCount?: number;
+  /** `docker inspect` Created and State.StartedAt, seconds since the epoch. */
+  readonly createdAt?: number;
+  readonly startedAt?: number;
   readonly limitBytes?: number;
   readonly memorySwapBytes?: number;
   /** `docker stats` memory usage (page cache that can be dropped left out). */
@@ -122,8 +127,18 @@ export interface RedisFacts {
   readonly queueLengths: Readonly<Record<string, number | undefined>>;
 }
 
+/** The Docker engine on the stack's host: when its dockerd started, and whether live-restore is on. */
+export interface EngineFacts {
+  /** Seconds since the epoch (the host's clock); absent when no dockerd process could be read. */
+  readonly startedAt?: number;
+  readonly pid?: number;
+  readonly liveRestore?: boolean;
+  readonly error?: string;
+}
+
 export interface Facts {
   readonly host: HostFacts;
+  readonly engine: EngineFacts;
   readonly redis: RedisFacts;
   readonly containers: readonly ContainerFacts[];
   /** Seconds since the epoch, when the facts were gathered (for Redis' last save). */

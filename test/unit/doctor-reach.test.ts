@@ -70,6 +70,7 @@ describe("doctor: a worker's reach of Redis", () => {
   it("in the diagnosis: one row per worker after its own rows; an unreached broker makes the exit 2", () => {
     const facts = (reached: boolean): Facts => ({
       host: {},
+      engine: {},
       redis: { queueLengths: {} },
       now: 0,
       containers: [

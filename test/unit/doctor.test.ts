@@ -26,6 +26,7 @@ import {
   usageOf,
   workerLogEvents,
 } from "../../scripts/doctor/parse";
+import { engineFactsOf, engineFindings, engineProbe, epochOf } from "../../scripts/doctor/engine";
 import { renderJson, renderTable } from "../../scripts/doctor/report";
 import type { ContainerFacts, Expectations, Facts, Finding, HostFacts } from "../../scripts/doctor/types";
 
@@ -90,6 +91,8 @@ function healthyContainer(name: string): ContainerFacts {
     health: "healthy",
     oomKilled: false,
     restartCount: 0,
+    createdAt: DEPLOYED_AT,
+    startedAt: DEPLOYED_AT + 1,
     limitBytes: want.limitBytes,
     memorySwapBytes: want.memorySwapBytes,
     usageBytes: Math.floor(want.limitBytes * 0.2),
@@ -98,9 +101,14 @@ function healthyContainer(name: string): ContainerFacts {
   };
 }
 
+/** Recorded on the shared engine: dockerd up since before the deploy (seconds since the epoch). */
+const ENGINE_STARTED_AT = 1_796_340_000;
+const DEPLOYED_AT = ENGINE_STARTED_AT + 3_600;
+
 function healthy(): Facts {
   return {
     host: healthyHost,
+    engine: { startedAt: ENGINE_STARTED_AT, pid: 20668, liveRestore: false },
     redis: { info: healthyInfo, queueLengths: { celery: 3 } },
     containers: expect.containers.map((c) => healthyContainer(c.name)),
     now: 1300,
@@ -516,12 +524,15 @@ describe("doctor gathering, through a scripted runner", () => {
       Name: `/${c.name}`,
       State: { Status: "running", OOMKilled: false, Health: { Status: "healthy" } },
       RestartCount: c.role === "worker" ? 2 : 0,
+      Created: new Date(DEPLOYED_AT * 1000).toISOString(),
       HostConfig: { Memory: c.limitBytes, MemorySwap: c.memorySwapBytes },
     }));
   /** Answers like the host would: the monitoring container is missing; the worker was OOM-killed once. */
   const runner: Runner = (script, input) => {
     const answer = (stdout: string, code = 0) => ({ code, stdout, stderr: "" });
     if (script.startsWith("docker version")) return answer("27.5.1\n");
+    if (script.startsWith("echo engine_probe=1"))
+      return answer(`engine_probe=1\npid=20668\nnow=${ENGINE_STARTED_AT + 600}\netimes=600\nlive_restore=false\n`);
     if (script.startsWith("docker inspect")) return answer(JSON.stringify(inspected), 1);
     if (script.startsWith("docker stats")) return answer(`${redisName}\t4MiB / 512MiB\n${worker0}\t95.5MiB / 669MiB\n`);
     if (script.startsWith("docker logs"))
@@ -570,6 +581,107 @@ describe("doctor gathering, through a scripted runner", () => {
       (e: unknown) =>
         e instanceof EngineError &&
         /no Docker engine answers on localhost: Cannot connect .* — start it/.test(e.message),
+    );
+  });
+});
+
+// Recorded on this machine's shared engine (Docker 20.10.24, live-restore off): the engine probe's answer, and
+// `docker inspect` of a container created before that engine restarted and started again by it at its start.
+const RECORDED_PROBE = "engine_probe=1\npid=20668\nnow=1796336863\netimes=572\nlive_restore=false\n";
+const RECORDED_CREATED = "2026-12-03T20:55:51.781888698Z";
+const RECORDED_STARTED = "2026-12-03T22:18:17.96670117Z";
+
+describe("doctor: the engine restarted since the deploy", () => {
+  const engineRows = (findings: readonly Finding[]) => findings.filter((f) => f.subject === "dockerd");
+  const sshConfig = parseConfig({
+    ...RAW,
+    host: { memory: "2GiB", cpus: 2, connection: { kind: "ssh", host: "203.0.113.10", user: "root" } },
+  });
+  const sshExpect = expectationsOf(STACK, sshConfig, planMemory(sshConfig), outputs);
+
+  it("reads the probe's answer and docker inspect's times (nanoseconds, Docker's zero time)", () => {
+    assert.deepEqual(engineFactsOf(RECORDED_PROBE), { startedAt: 1_796_336_291, pid: 20668, liveRestore: false });
+    assert.equal(epochOf(RECORDED_CREATED), Date.UTC(2026, 11, 3, 20, 55, 51, 781) / 1000);
+    assert.equal(epochOf("0001-01-01T00:00:00Z"), undefined);
+    assert.equal(epochOf(undefined), undefined);
+    assert.match(engineFactsOf("engine_probe=1\npid=\nnow=1796336863\netimes=\nlive_restore=\n").error!, /no dockerd/);
+    assert.match(engineFactsOf("").error!, /did not run/);
+    assert.match(engineProbe(), /DOCKER_HOST.*\n[\s\S]*\/var\/run\/docker\.pid[\s\S]*etimes=/);
+  });
+
+  it("a fresh deploy on an engine up since before it: ok, and no live-restore row where daemon.json is not the kit's", () => {
+    const rows = engineRows(diagnose(expect, healthy()));
+    assert.deepEqual(
+      rows.map((f) => [f.severity, f.check]),
+      [["ok", "engine restart"]],
+    );
+    assert.match(rows[0].expected, /up since before the deploy/);
+  });
+
+  it("recorded: the engine restarted without live-restore and started the stack's containers again: a warning naming them", () => {
+    const engine = engineFactsOf(RECORDED_PROBE);
+    const facts: Facts = {
+      ...healthy(),
+      engine,
+      containers: healthy().containers.map((c) => ({
+        ...c,
+        createdAt: epochOf(RECORDED_CREATED),
+        startedAt: epochOf(RECORDED_STARTED),
+      })),
+    };
+    const findings = diagnose(expect, facts);
+    assertOnly(
+      findings,
+      "warning",
+      "dockerd",
+      "engine restart",
+      /^restarted 2026-12-03T22:18:11Z, 82 min after the deploy; it restarted qk-t-redis, /,
+    );
+    assert.match(problems(findings)[0].action, /LiveRestoreEnabled.*run again after the visibility timeout/);
+    assert.equal(exitCodeOf(findings), 1);
+  });
+
+  it("live-restore kept the containers running through the restart: a warning to find why, not a failure", () => {
+    const facts: Facts = {
+      ...healthy(),
+      engine: { startedAt: DEPLOYED_AT + 7_200, liveRestore: true },
+    };
+    const findings = diagnose(sshExpect, facts);
+    const rows = engineRows(findings);
+    assert.deepEqual(
+      rows.map((f) => [f.severity, f.check]),
+      [
+        ["ok", "live-restore"],
+        ["warning", "engine restart"],
+      ],
+    );
+    assert.equal(
+      rows[1].measured,
+      `restarted ${new Date((DEPLOYED_AT + 7_200) * 1000).toISOString().replace(".000", "")}, 2.0 h after the deploy; ${expect.containers.length} container(s) kept running (live-restore)`,
+    );
+    assert.match(rows[1].action, /nothing was stopped.*journalctl -u docker/);
+    assert.equal(exitCodeOf(findings.filter((f) => f.subject === "dockerd")), 1);
+  });
+
+  it("a VPS whose engine runs without live-restore: the live-restore row warns with the fix", () => {
+    const rows = engineRows(diagnose(sshExpect, healthy()));
+    assert.deepEqual(
+      rows.map((f) => [f.severity, f.check, f.measured]),
+      [
+        ["warning", "live-restore", "false"],
+        ["ok", "engine restart", `up since ${new Date(ENGINE_STARTED_AT * 1000).toISOString().replace(".000", "")}`],
+      ],
+    );
+    assert.match(rows[0].action, /npm run up \(the docker-daemon step writes daemon.json\)/);
+  });
+
+  it("containers created after the engine's last start (a redeploy): ok again; no dockerd found: a warning", () => {
+    const later: Facts = { ...healthy(), engine: { startedAt: DEPLOYED_AT - 1, liveRestore: false } };
+    assert.deepEqual(problems(engineFindings(expect, later.engine, later.containers)), []);
+    const none = engineFindings(expect, { error: "no dockerd process found" }, healthy().containers);
+    assert.deepEqual(
+      none.map((f) => [f.severity, f.measured]),
+      [["warning", "unreadable: no dockerd process found"]],
     );
   });
 });
