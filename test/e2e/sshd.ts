@@ -43,9 +43,18 @@ export function sshdBinary(): string {
   return "/usr/sbin/sshd";
 }
 
+export interface SshdOptions {
+  /** Accept this client key (a private key file; its .pub beside it) instead of a new one: several "hosts", one key. */
+  readonly clientKeyFrom?: string;
+  /** Environment of every session (sshd's SetEnv): e.g. DOCKER_HOST, so this "host" has its own engine. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Listen on this port of 127.0.0.1 (a test's own range) instead of a free one the kernel picks. */
+  readonly port?: number;
+}
+
 /** Start sshd on a free port of 127.0.0.1 and wait until it accepts the test key. */
-export async function startSshd(): Promise<Sshd> {
-  const server = await prepareSshd();
+export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
+  const server = await prepareSshd(options);
   await server.start();
   return server;
 }
@@ -59,14 +68,16 @@ export interface PreparedSshd extends Sshd {
 }
 
 /** Keys, config and port of an sshd that is not started yet (so a stack can be configured for it first). */
-export async function prepareSshd(): Promise<PreparedSshd> {
+export async function prepareSshd(options: SshdOptions = {}): Promise<PreparedSshd> {
   const sshd = sshdBinary();
   const dir = mkdtempSync(path.join(tmpdir(), "qk-sshd-"));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const hostKey = path.join(dir, "host_ed25519");
-  const clientKey = path.join(dir, "client_ed25519");
+  const clientKey = options.clientKeyFrom ?? path.join(dir, "client_ed25519");
   run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "queuekit-e2e-host", "-f", hostKey]);
-  run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "queuekit-e2e-client", "-f", clientKey]);
+  if (!options.clientKeyFrom)
+    run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "queuekit-e2e-client", "-f", clientKey]);
+  const setEnv = Object.entries(options.environment ?? {}).map(([k, v]) => `SetEnv ${k}=${v}`);
   writeFileSync(path.join(dir, "authorized_keys"), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
   const config = path.join(dir, "sshd_config");
   writeFileSync(
@@ -86,6 +97,7 @@ export async function prepareSshd(): Promise<PreparedSshd> {
       "StrictModes no",
       "Subsystem sftp internal-sftp",
       "LogLevel VERBOSE",
+      ...setEnv,
       "",
     ].join("\n"),
   );

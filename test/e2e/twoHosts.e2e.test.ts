@@ -1,0 +1,326 @@
+// Two hosts in one stack (issue 15), end to end through the real Pulumi CLI: each "host" is a throw-away dockerd
+// (its own data root, socket, bridge) behind its own real sshd on 127.0.0.1 whose sessions point DOCKER_HOST at that
+// engine, so the kit prepares each host with VpsHost over SSH and reaches each engine through Docker's ssh://
+// transport. Redis on host "a", the pool on both; tasks run on host b across hosts; destroy leaves both hosts'
+// settings and files as found. daemon.json is left alone (manageDaemonJson false): the hosts'
+// config has no key for a per-host daemon.json path, and /etc/docker/daemon.json is the shared engine's.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parse, stringify } from "yaml";
+import { hostPaths } from "../../infra/render/host/paths";
+import { isLoopback, isPrivateAddress } from "../../policies/contract/addresses";
+import { loadImage, startTestEngine, type TestEngine } from "./dockerEngine";
+import { leftovers, ok, TestStack, testStackName } from "./harness";
+import { type Sshd, startSshd } from "./sshd";
+
+// This file's ports (28900–28999): the two sshd and Redis on the private address.
+const SSH_PORTS = { a: 28901, b: 28902 } as const;
+const REDIS_PORT = 28979;
+const WORKER_IMAGE = "queuekit/celery-demo:local";
+const REDIS_IMAGE = "queuekit/redis:7-local";
+const TIME_LIMIT_S = 5;
+type HostName = keyof typeof SSH_PORTS;
+const SETTINGS = { a: { swappiness: 7, somaxconn: 4111 }, b: { swappiness: 9, somaxconn: 4222 } } as const;
+const HOSTS: HostName[] = ["a", "b"];
+
+interface Outputs {
+  workerNodes: string[];
+  hostContainers: Record<string, string[]>;
+  redisContainer: string;
+}
+
+const read = (file: string): string => readFileSync(file, "utf8").trim();
+const thp = (f: "enabled" | "defrag"): string =>
+  /\[(\w+)\]/.exec(read(`/sys/kernel/mm/transparent_hugepage/${f}`))?.[1] ?? "";
+const pause = (s: number) => spawnSync("sleep", [String(s)]);
+
+/** Kernel values both hosts set (one kernel here) and every file whose name carries the stack: as text. */
+function machineState(stack: string): Record<string, string> {
+  const mine = (dir: string): string =>
+    existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.includes(stack))
+          .sort()
+          .join(" ")
+      : "";
+  return {
+    overcommit: read("/proc/sys/vm/overcommit_memory"),
+    swappiness: read("/proc/sys/vm/swappiness"),
+    somaxconn: read("/proc/sys/net/core/somaxconn"),
+    thpEnabled: thp("enabled"),
+    thpDefrag: thp("defrag"),
+    sysctlD: mine("/etc/sysctl.d"),
+    units: mine("/etc/systemd/system"),
+    wants: mine("/etc/systemd/system/basic.target.wants"),
+    state: mine("/var/lib/queuekit"),
+    varLib: String(existsSync("/var/lib/queuekit")),
+    fstab: read("/etc/fstab")
+      .split("\n")
+      .filter((l) => l.includes(stack))
+      .join("\n"),
+  };
+}
+
+/**
+ * Where "host a" publishes Redis to "host b": docker0's address, private, local to this machine whether its link is up
+ * or not, and owned by the shared engine (not by a test engine that may go away under another test).
+ */
+function privateAddress(): string {
+  const r = spawnSync("ip", ["-4", "-o", "addr", "show", "dev", "docker0"], { encoding: "utf8" });
+  const address = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(r.stdout)?.[1];
+  if (!address || !isPrivateAddress(address) || isLoopback(address))
+    throw new Error(`docker0 has no private IPv4 address (ip: ${r.stdout}${r.stderr}): the test needs one for Redis`);
+  return address;
+}
+
+/** Python (Debian's python3-celery) with a JSON request on stdin; its stdout is JSON. */
+function python<T>(script: string, request: object, timeoutMs = 400_000): T {
+  const r = spawnSync("/usr/bin/python3", ["-c", script], {
+    input: JSON.stringify(request),
+    encoding: "utf8",
+    timeout: timeoutMs,
+  });
+  if (r.status !== 0) throw new Error(`python exited ${r.status ?? r.signal}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+const CLIENT = `
+import json, sys, time
+import redis
+from celery import Celery
+req = json.load(sys.stdin)
+app = Celery("client", broker=req["broker"])
+app.conf.update(task_serializer="json", accept_content=["json"], task_ignore_result=True)
+op = req["op"]
+if op == "send":
+    for t in req["tokens"]:
+        app.send_task("demo.heavy", kwargs={"token": t, "ledger": req["broker"], "mib": 1, "hold_seconds": req["hold"]})
+    json.dump(len(req["tokens"]), sys.stdout)
+elif op == "stats":
+    stats = app.control.inspect(timeout=5).stats() or {}
+    json.dump({n: s.get("total", {}).get("demo.heavy", 0) for n, s in stats.items()}, sys.stdout)
+elif op == "wait":
+    r = redis.Redis.from_url(req["broker"])
+    deadline = time.monotonic() + req["timeout"]
+    settle = None
+    while time.monotonic() < deadline:
+        counts = r.hmget("queuekit:ledger", req["tokens"])
+        if all(c is not None for c in counts):
+            settle = settle or time.monotonic() + req["settle"]
+            if time.monotonic() >= settle:
+                break
+        time.sleep(0.25)
+    counts = r.hmget("queuekit:ledger", req["tokens"])
+    json.dump({t: int(c or 0) for t, c in zip(req["tokens"], counts)}, sys.stdout)
+`;
+
+describe("two hosts in one stack: two engines behind two sshd, Redis on one, the pool on both", () => {
+  const name = testStackName("twohosts");
+  const engines: Partial<Record<HostName, TestEngine>> = {};
+  const sshds: Partial<Record<HostName, Sshd>> = {};
+  let stack: TestStack | undefined;
+  let knownHostsDir: string;
+  let found: Record<string, string>;
+  let out: Outputs;
+  let broker: string;
+  const password = `e2e-${process.pid}-${"7c1f".repeat(6)}`;
+  const address = privateAddress();
+
+  const send = (prefix: string, n: number, hold: number): string[] => {
+    const tokens = [...Array(n).keys()].map((i) => `${prefix}-${process.pid}-${i}`);
+    python(CLIENT, { op: "send", broker, tokens, hold });
+    return tokens;
+  };
+  const wait = (tokens: string[], timeout: number): Record<string, number> =>
+    python(CLIENT, { op: "wait", broker, tokens, timeout, settle: 5 });
+  const stats = (): Record<string, number> => python(CLIENT, { op: "stats", broker });
+  /** Celery node names by host: the stack output's nodes whose container runs there. */
+  const nodesOn = (host: HostName): string[] =>
+    out.workerNodes.filter((n) => out.hostContainers[host]!.some((c) => n.endsWith(`@${c}`)));
+  const perHost = (s: Record<string, number>) =>
+    Object.fromEntries(HOSTS.map((h) => [h, nodesOn(h).reduce((sum, n) => sum + (s[n] ?? 0), 0)])) as Record<
+      HostName,
+      number
+    >;
+  const figures = (counts: Record<string, number>) => {
+    const runs = Object.values(counts);
+    return {
+      queued: runs.length,
+      completed: runs.filter((c) => c > 0).length,
+      lost: runs.filter((c) => c === 0).length,
+      twice: runs.filter((c) => c > 1).length,
+    };
+  };
+
+  before(async () => {
+    console.log(`# pulumi CLI: ${ok("pulumi version").stdout.trim()}; private address of "host a": ${address}`);
+    found = machineState(name);
+    for (const h of HOSTS)
+      for (const [key, value] of [
+        ["swappiness", SETTINGS[h].swappiness],
+        ["somaxconn", SETTINGS[h].somaxconn],
+      ] as const)
+        assert.notEqual(found[key], String(value), `${key} is ${value} already: destroy's restore would prove nothing`);
+    for (const h of HOSTS) {
+      const engine = await startTestEngine("{}\n");
+      engines[h] = engine;
+      loadImage(engine, WORKER_IMAGE);
+    }
+    loadImage(engines.a!, REDIS_IMAGE);
+    sshds.a = await startSshd({ port: SSH_PORTS.a, environment: { DOCKER_HOST: engines.a!.host } });
+    sshds.b = await startSshd({
+      port: SSH_PORTS.b,
+      clientKeyFrom: sshds.a.privateKeyPath,
+      environment: { DOCKER_HOST: engines.b!.host },
+    });
+    for (const h of HOSTS) {
+      const info = sshds[h]!.ssh("docker info --format '{{.DockerRootDir}}'");
+      assert.equal(info.code, 0, info.stderr);
+      assert.ok(info.stdout.trim().startsWith(engines[h]!.dir), `host ${h}'s sessions reach its own engine`);
+    }
+    knownHostsDir = mkdtempSync(path.join(tmpdir(), "qk-known-hosts-"));
+    const connection = (h: HostName) => ({
+      kind: "ssh",
+      host: "127.0.0.1",
+      port: SSH_PORTS[h],
+      user: "root",
+      sshOptions: [
+        "-i",
+        sshds.a!.privateKeyPath,
+        "-o",
+        `UserKnownHostsFile=${path.join(knownHostsDir, "known_hosts")}`,
+        "-o",
+        "StrictHostKeyChecking=accept-new",
+      ],
+    });
+    stack = new TestStack(name, "Pulumi.local.yaml", (yaml) => {
+      const doc = parse(yaml) as { config: Record<string, unknown> };
+      const c = doc.config;
+      delete c["queuekit:host"];
+      delete c["queuekit:preset"]; // a preset sets host: several hosts are written out
+      delete c["queuekit:monitoring"]; // the exporter would need its image on host a too; not what this test is about
+      c["queuekit:hosts"] = HOSTS.map((h) => ({
+        name: h,
+        // Both "hosts" are this machine: b reaches a's Redis at this machine's private address.
+        privateAddress: address,
+        memory: "2GiB",
+        cpus: 2,
+        manageDaemonJson: false,
+        // Other values than this machine's (and than each other's): destroy has something to put back. THP stays at
+        // the kit's "never": other tests on this machine read it, and it has no per-host file to tell apart.
+        sysctl: { swappiness: SETTINGS[h].swappiness, somaxconn: SETTINGS[h].somaxconn },
+        connection: connection(h),
+      }));
+      c["queuekit:placement"] = { redis: "a", beat: "a", workers: { default: ["a", "b"] } };
+      c["queuekit:redis"] = { image: REDIS_IMAGE, port: REDIS_PORT, activeDefrag: false };
+      c["queuekit:workers"] = [
+        {
+          name: "default",
+          image: WORKER_IMAGE,
+          app: "demo",
+          queues: ["celery"],
+          replicas: 2,
+          concurrency: 2,
+          timeLimit: TIME_LIMIT_S,
+        },
+      ];
+      return stringify(doc);
+    });
+    const secretFile = path.join(tmpdir(), `qk-e2e-twohosts-password-${process.pid}`);
+    writeFileSync(secretFile, password, { mode: 0o600 });
+    for (const [key, file] of [
+      ["queuekit:sshPrivateKey", sshds.a.privateKeyPath],
+      ["queuekit:redisPassword", secretFile],
+    ]) {
+      const r = stack.pulumi(`config set --secret ${key} < ${file}`);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    rmSync(secretFile);
+    broker = `redis://:${password}@${address}:${REDIS_PORT}/0`;
+  });
+
+  after(async () => {
+    stack?.dispose();
+    await sshds.b?.stop(); // b uses a's client key: a's directory goes last
+    await sshds.a?.stop();
+    for (const h of HOSTS) await engines[h]?.stop();
+    if (knownHostsDir) rmSync(knownHostsDir, { recursive: true, force: true });
+  });
+
+  it("pulumi up prepares both hosts over ssh, each with its own paths, and deploys Redis on a, the pool on both", () => {
+    const up = stack!.pulumi("up --yes --skip-preview");
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    console.log(`# pulumi up, two hosts (create): ${up.seconds.toFixed(1)} s`);
+    out = JSON.parse(stack!.pulumi("stack output --json --show-secrets").stdout) as Outputs;
+    const names = (h: HostName) =>
+      engines[h]!.docker(["ps", "--filter", `label=queuekit.stack=${name}`, "--format", "{{.Names}}"])
+        .stdout.split("\n")
+        .filter(Boolean)
+        .sort();
+    assert.deepEqual(names("a"), [out.redisContainer, ...out.hostContainers["a"]!].sort());
+    assert.deepEqual(names("b"), [...out.hostContainers["b"]!].sort());
+    assert.equal(out.hostContainers["a"]!.length, 1);
+    assert.equal(out.hostContainers["b"]!.length, 1);
+    assert.deepEqual(leftovers(name), [], "nothing on the shared engine");
+    // Each host's own drop-in and record: a keeps the one-host paths, b's carry its name.
+    for (const paths of [hostPaths(name), hostPaths(name, "b")]) {
+      assert.ok(existsSync(paths.sysctl), paths.sysctl);
+      assert.ok(existsSync(`${paths.state}/sysctl.prev`), `${paths.state}/sysctl.prev`);
+    }
+    // One kernel for both "hosts": b is prepared after a (it waits for Redis), so b's values are in force.
+    assert.equal(read("/proc/sys/vm/overcommit_memory"), "1");
+    assert.equal(read("/proc/sys/vm/swappiness"), String(SETTINGS.b.swappiness));
+    assert.equal(read("/proc/sys/net/core/somaxconn"), String(SETTINGS.b.somaxconn));
+  });
+
+  // Not yet here (issue 15 item 4): host a's own worker, on Redis' engine, never answered in this setup (see
+  // docs/scale-out.md), so neither "tasks run on both hosts" nor "b's worker killed, its tasks run on a" is tested.
+  it("tasks sent to the one Redis run on host b's worker, which reaches Redis at host a's private address", () => {
+    const [nodeB] = nodesOn("b");
+    waitForNode(nodeB!);
+    const before = stats();
+    const tokens = send("across", 30, 0.1);
+    const counts = wait(tokens, 180);
+    const ran = perHost(diff(stats(), before));
+    const f = figures(counts);
+    const [workerA] = out.hostContainers["a"]!;
+    const stateA = engines.a!.docker(["inspect", "--format", "{{.State.Status}} restarts={{.RestartCount}}", workerA!]);
+    const logsA = engines.a!.docker(["logs", "--tail", "3", workerA!]);
+    console.log(
+      `# two hosts: queued ${f.queued}, completed ${f.completed}, lost ${f.lost}, executed twice ${f.twice}; ` +
+        `per host: a ${ran.a} (${nodesOn("a").join(", ")}), b ${ran.b} (${nodesOn("b").join(", ")}); ` +
+        `host a's worker: ${stateA.stdout.trim()}, last log: ${JSON.stringify((logsA.stdout + logsA.stderr).trim())}`,
+    );
+    assert.equal(f.lost, 0);
+    assert.equal(f.twice, 0);
+    assert.ok(ran.b > 0, `host b ran tasks: ${JSON.stringify(ran)}`);
+  });
+
+  it("pulumi destroy empties both engines and leaves both hosts' settings and files as found", () => {
+    const down = stack!.pulumi("destroy --yes --skip-preview");
+    assert.equal(down.code, 0, down.stdout + down.stderr);
+    for (const h of HOSTS) {
+      const left = engines[h]!.docker(["ps", "-aq", "--filter", `label=queuekit.stack=${name}`]).stdout.trim();
+      assert.equal(left, "", `host ${h}: no container of the stack left`);
+    }
+    const now = machineState(name);
+    console.log(`# after destroy, as found: ${JSON.stringify(now) === JSON.stringify(found)} ${JSON.stringify(now)}`);
+    assert.deepEqual(now, found);
+  });
+
+  /** Until the node answers `inspect stats` (it starts after Redis answers). */
+  function waitForNode(node: string): void {
+    for (let i = 0; i < 90; i++) {
+      if (node in stats()) return;
+      pause(1);
+    }
+    assert.fail(`celery node ${node} never answered`);
+  }
+});
+
+const diff = (now: Record<string, number>, before: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(now).map(([n, c]) => [n, c - (before[n] ?? 0)]));
