@@ -3,9 +3,12 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../infra/config/errors";
 import { PlanError } from "../../infra/plan/errors";
+import { growthOf } from "../../infra/plan/grow";
+import { planHosts } from "../../infra/plan/hosts";
 import { diagnose, exitCodeOf } from "./checks";
 import { expectationsOf } from "./expect";
 import { EngineError, gatherFacts } from "./gather";
+import { measuredLoadOf } from "./growth";
 import { localRunner, sshRunner } from "./host";
 import { renderJson, renderTable, type Report } from "./report";
 import { configAndPlan, DoctorError, sshKeyFile, stackOutputs } from "./stack";
@@ -45,8 +48,16 @@ function doctor(argv: readonly string[]): number {
   const key = connection.kind === "ssh" ? sshKeyFile(options.stack) : undefined;
   try {
     const run = connection.kind === "ssh" ? sshRunner(connection, key?.file) : localRunner;
-    const findings = diagnose(expect, gatherFacts(run, expect));
-    const report: Report = { stack: options.stack, target: expect.target, exitCode: exitCodeOf(findings), findings };
+    const facts = gatherFacts(run, expect);
+    const findings = diagnose(expect, facts);
+    const growth = growthOf(config, planHosts(config), measuredLoadOf(facts.redis));
+    const report: Report = {
+      stack: options.stack,
+      target: expect.target,
+      exitCode: exitCodeOf(findings),
+      findings,
+      growth,
+    };
     console.log(options.json ? renderJson(report) : renderTable(report));
     return report.exitCode;
   } finally {

@@ -1,4 +1,5 @@
 // The doctor's findings shown: a table for people, JSON for machines.
+import { type Growth, renderGrowthTable } from "../../infra/plan/grow";
 import { textTable } from "../../infra/plan/textTable";
 import type { Finding } from "./types";
 
@@ -9,6 +10,8 @@ export interface Report {
   readonly target: string;
   readonly exitCode: 0 | 1 | 2;
   readonly findings: readonly Finding[];
+  /** Which limit the stack is closest to with its load now, and what one more host would change. */
+  readonly growth?: Growth;
 }
 
 /** One row per finding, in the order found: the stack, the host, Redis, each container, each queue. */
@@ -22,6 +25,7 @@ export function renderTable(report: Report): string {
     textTable(["", "thing", "check", "measured", "expected", "what to do"], rows, ["l", "l", "l", "l", "l", "l"]),
     "",
     `${counts.join(", ")} — exit ${report.exitCode}`,
+    ...(report.growth ? ["", renderGrowthTable(report.growth)] : []),
   ].join("\n");
 }
 

@@ -100,6 +100,18 @@ describe("npm run doctor, end to end", () => {
     assert.equal(json.exitCode, 0);
     assert.ok(json.findings.every((f) => f.severity === "ok"));
     assert.ok(json.findings.some((f) => f.subject === redisName && f.check === "aof_last_write_status"));
+    // When to grow, from the running stack: Redis' used_memory now, the three limits, the closest named in the table.
+    const growth = json.growth!;
+    assert.deepEqual(
+      growth.limits.map((l) => l.limit),
+      ["redis-backlog", "worker-memory", "cpu"],
+    );
+    const backlog = growth.limits[0];
+    assert.match(backlog.note, /, used_memory \d/, `Redis' load measured: ${JSON.stringify(backlog)}`);
+    assert.match(
+      r.stdout,
+      new RegExp(`^when to grow — closest limit: .*; one more host like \\S+: worker slots \\d+ → \\d+$`, "m"),
+    );
   });
 
   it("a stopped worker: exit 2, the worker named; a queue filled meanwhile past --queue-warn: its depth named", () => {

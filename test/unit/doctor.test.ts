@@ -28,6 +28,9 @@ import {
 } from "../../scripts/doctor/parse";
 import { engineFactsOf, engineFindings, engineProbe, epochOf } from "../../scripts/doctor/engine";
 import { renderJson, renderTable } from "../../scripts/doctor/report";
+import { measuredLoadOf } from "../../scripts/doctor/growth";
+import { growthOf } from "../../infra/plan/grow";
+import { planHosts } from "../../infra/plan/hosts";
 import type { ContainerFacts, Expectations, Facts, Finding, HostFacts } from "../../scripts/doctor/types";
 
 const MiB = 2 ** 20;
@@ -512,6 +515,31 @@ describe("doctor report", () => {
     assert.match(table, /1 failed, 0 warned, \d+ ok — exit 2$/);
     assert.equal(table.split("\n").length, findings.length + 5);
     assert.deepEqual(JSON.parse(renderJson(report)), report);
+  });
+
+  it("when to grow, with Redis' load now: used_memory first, else the queues' lengths; printed under the findings", () => {
+    assert.deepEqual(measuredLoadOf({ info: { used_memory: "5242880" }, queueLengths: { celery: 7 } }), {
+      redisUsedBytes: 5242880,
+    });
+    assert.deepEqual(measuredLoadOf({ error: "not running", queueLengths: { celery: 7, heavy: 3, gone: undefined } }), {
+      queuedMessages: 10,
+    });
+    assert.deepEqual(measuredLoadOf({ queueLengths: { celery: undefined } }), {});
+    const config = parseConfig({ preset: "2GiB" }, process.cwd());
+    const idle = growthOf(config, planHosts(config), measuredLoadOf({ queueLengths: { celery: 0 } }));
+    const busy = growthOf(
+      config,
+      planHosts(config),
+      measuredLoadOf({ info: { used_memory: String(150 * 2 ** 20) }, queueLengths: {} }),
+    );
+    const backlog = (g: typeof idle) => g.limits.find((l) => l.limit === "redis-backlog")!;
+    assert.ok(
+      backlog(busy).headroom < backlog(idle).headroom,
+      "what Redis holds now is taken from its backlog headroom",
+    );
+    const findings = diagnose(expect, withContainer(worker0, {}));
+    const table = renderTable({ stack: STACK, target: "localhost", exitCode: 0, findings, growth: busy });
+    assert.match(table, /— exit 0\n\nwhen to grow — closest limit: /);
   });
 });
 
