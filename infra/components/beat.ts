@@ -26,8 +26,10 @@ export interface BeatArgs {
   readonly routes: Readonly<Record<string, string>>;
   readonly publishHeadroomBytes: number;
   readonly network: docker.Network;
-  /** redis://… with the password (secret). */
+  /** redis://… with the password (secret); rediss://… with redis.tls. */
   readonly brokerUrl: pulumi.Input<string>;
+  /** With redis.tls: the stack's CA certificate (PEM), beside the celeryconfig that points at it. */
+  readonly redisCa?: pulumi.Input<string>;
   /** The pool's secret values by name: beat imports the same app, so it gets the pool's settings and secrets. */
   readonly secrets?: Readonly<Record<string, pulumi.Output<string>>>;
   readonly cgroupParent?: string;
@@ -36,6 +38,7 @@ export interface BeatArgs {
 }
 
 const configDir = "/etc/queuekit";
+const redisCaFile = `${configDir}/redis-ca.crt`;
 /** The state file is written at least every ~4 min while beat runs (sync every 3 min, a tick at most every 60 s). */
 const STATE_MAX_AGE_MIN = 10;
 
@@ -62,6 +65,7 @@ export class Beat extends pulumi.ComponentResource {
             brokerUrl,
             routes: args.routes,
             publishHeadroomBytes: args.publishHeadroomBytes,
+            ...(args.redisCa !== undefined && { tlsCaFile: redisCaFile }),
           }) + renderBeatSettings(stack, config),
       ),
     );
@@ -83,6 +87,7 @@ export class Beat extends pulumi.ComponentResource {
       files: [
         { file: `${configDir}/queuekit_celeryconfig.py`, content: celeryconfig },
         { file: `${configDir}/queuekit_celery.py`, content: readTemplate("celery/queuekit_celery.py") },
+        ...(args.redisCa !== undefined ? [{ file: redisCaFile, content: args.redisCa }] : []),
       ],
     });
     // The app imported by beat reads its settings at import (e.g. a schedule from an env var): the pool's env and

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringConfig } from "../config/monitoring";
 import type { ContainerMemory, RedisPlan } from "../plan/types";
 import {
+  EXPORTER_CA_FILE,
   EXPORTER_PASSWORD_FILE,
   EXPORTER_PORT,
   exporterArgs,
@@ -25,6 +26,8 @@ export interface MonitoringArgs {
   readonly network: docker.Network;
   /** Redis on the stack network, e.g. redis://redis:6379 (no password). */
   readonly redisAddress: string;
+  /** With redis.tls: the stack's CA certificate (PEM); redisAddress is then rediss://. */
+  readonly redisCa?: pulumi.Input<string>;
   readonly redisPassword: pulumi.Input<string>;
   readonly queues: readonly string[];
   readonly cgroupParent?: string;
@@ -62,6 +65,7 @@ export class Monitoring extends pulumi.ComponentResource {
             pulumi.output(args.redisPassword).apply((p) => exporterPasswordFile(args.redisAddress, p)),
           ),
         },
+        ...(args.redisCa !== undefined ? [{ file: EXPORTER_CA_FILE, content: args.redisCa }] : []),
       ],
     });
 
@@ -70,7 +74,7 @@ export class Monitoring extends pulumi.ComponentResource {
       {
         name: containerName,
         image: config.image,
-        command: exporterArgs({ redisUrl: args.redisAddress, queues: args.queues }),
+        command: exporterArgs({ redisUrl: args.redisAddress, queues: args.queues, tls: args.redisCa !== undefined }),
         memory: plan.limit.mib,
         memorySwap: plan.memorySwap.mib,
         restart: "unless-stopped",

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisConfig } from "../config/types";
 import type { RedisPlan } from "../plan/types";
-import { renderRedisConf } from "../render/redisConf";
+import { REDIS_TLS_DIR, renderRedisConf } from "../render/redisConf";
 import { rotatedLogs } from "../render/logs";
 import { REDIS_PIDS_LIMIT } from "../render/pids";
 import { configVolume, hardened, kitLabels } from "./common";
@@ -32,7 +32,7 @@ const confPath = `${confDir}/redis.conf`;
  * this container only. An upload owned by Redis' uid came out as another uid (the provider maps it through the host's
  * user names), so the files keep the carrier's default owner and are read-only (0444).
  */
-const tlsDir = `${confDir}/tls`;
+const tlsDir = REDIS_TLS_DIR;
 /** Redis' name on the stack's Docker network. */
 export const REDIS_ALIAS = "redis";
 
@@ -136,8 +136,8 @@ export class RedisBroker extends pulumi.ComponentResource {
       [this.container],
     );
 
-    this.address = `redis://${REDIS_ALIAS}:${config.port}`;
     const scheme = args.tls ? "rediss" : "redis";
+    this.address = `${scheme}://${REDIS_ALIAS}:${config.port}`;
     this.url = pulumi.secret(pulumi.interpolate`${scheme}://:${args.password}@${REDIS_ALIAS}:${config.port}/0`);
     this.maxmemoryBytes = pulumi.output(plan.maxmemory.bytes);
     this.registerOutputs({ ...summary, url: this.url, container: this.container.name });

@@ -1,32 +1,24 @@
-// redis.tls: Redis 7 listens with TLS only (port 0), clients verify it against the stack's own CA. What reads Redis
-// besides the worker pools does not carry the CA yet: each is refused with TLS on, naming the key to turn off.
+// redis.tls: Redis 7 listens with TLS only (port 0), clients verify it against the stack's own CA. The pools, beat and
+// the exporter on Redis' host carry the CA; Flower and pools on other hosts do not yet: each is refused at its key.
 import type { Placement } from "./hosts";
 import { acrossHosts } from "./hosts";
 import type { RuleIssue } from "./rules";
 
-/** The side components and placements redis.tls cannot serve in this version, each at its own key. */
+/** What redis.tls cannot serve in this version, each at its own key. */
 export function redisTlsIssues(
   tls: boolean,
-  sides: {
-    readonly monitoring: { readonly enabled: boolean };
-    readonly beat: { readonly enabled: boolean };
-    readonly flower: { readonly enabled: boolean };
-  },
+  flower: { readonly enabled: boolean },
   placement: Placement | undefined,
 ): RuleIssue[] {
   if (!tls) return [];
-  const reasons = {
-    monitoring: "the Redis exporter does not get the stack's CA yet",
-    beat: "beat does not get the stack's CA yet",
-    flower: "Flower does not get the stack's CA yet",
-  } as const;
-  const issues: RuleIssue[] = (Object.keys(reasons) as (keyof typeof reasons)[])
-    .filter((side) => sides[side].enabled)
-    .map((side) => ({
-      path: [side, "enabled"],
+  const issues: RuleIssue[] = [];
+  if (flower.enabled)
+    issues.push({
+      path: ["flower", "enabled"],
       value: true,
-      message: `with redis.tls on, ${reasons[side]}: set ${side}.enabled to false, or redis.tls to false`,
-    }));
+      message:
+        "with redis.tls on, Flower does not get the stack's CA yet: set flower.enabled to false, or redis.tls to false",
+    });
   if (placement && acrossHosts(placement))
     issues.push({
       path: ["redis", "tls"],

@@ -3,6 +3,8 @@ import { fill, readTemplate } from "./template";
 
 /** Inside the exporter container: a JSON map of Redis URL → password, so the password is in no argv or env. */
 export const EXPORTER_PASSWORD_FILE = "/etc/queuekit/redis-passwords.json";
+/** With redis.tls: the stack's CA, beside the password file, that the exporter verifies Redis against. */
+export const EXPORTER_CA_FILE = "/etc/queuekit/redis-ca.crt";
 /** The exporter's HTTP port inside the container (it is published on monitoring.port). */
 export const EXPORTER_PORT = 9121;
 /** Alert on Redis' RSS at this share of its container limit: past it the kernel's OOM kill is near. */
@@ -13,6 +15,8 @@ export interface ExporterInput {
   readonly redisUrl: string;
   /** Every queue the worker pools consume: the exporter reports each list's length. */
   readonly queues: readonly string[];
+  /** redis.tls: verify Redis (rediss://) against the CA file. */
+  readonly tls?: boolean;
 }
 
 /** The Redis exporter's flags (the image's entrypoint is the exporter). */
@@ -27,6 +31,7 @@ export function exporterArgs(input: ExporterInput): string[] {
     keys,
     "-web.listen-address",
     `:${EXPORTER_PORT}`,
+    ...(input.tls ? ["-tls-ca-cert-file", EXPORTER_CA_FILE] : []),
   ];
 }
 

@@ -73,6 +73,7 @@ export function expectationsOf(
       container: redisContainer,
       alias: REDIS_ALIAS,
       port: config.redis.port,
+      tls: config.redis.tls,
       limitBytes: plan.redis.limit.bytes,
       maxmemoryBytes: plan.redis.maxmemory.bytes,
       publishHeadroomBytes: plan.redis.publishHeadroom.bytes,

@@ -1,5 +1,6 @@
 // The doctor's I/O: reads the host, the engine, Redis and the containers through a Runner, and returns plain facts.
 import { shq } from "../../infra/render/shell";
+import { REDIS_TLS_DIR } from "../../infra/render/redisConf";
 import type { Runner } from "./host";
 import { epochOf, gatherEngine } from "./engine";
 import { gatherReach } from "./reach";
@@ -158,8 +159,10 @@ function workerLogs(run: Runner, name: string): string {
  * `redis-cli` inside the Redis container, the password read there from its redis.conf into REDISCLI_AUTH: it never
  * appears in the argv of a process, on the host or in the container. Commands go in on stdin, one a line.
  */
-export function redisCliScript(container: string, port: number): string {
-  const inner = `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' /usr/local/etc/redis/redis.conf)" exec redis-cli -p ${port}`;
+export function redisCliScript(container: string, port: number, tls = false): string {
+  // With redis.tls the port speaks TLS only: redis-cli verifies Redis against the stack's CA, in Redis' own container.
+  const tlsArgs = tls ? ` --tls --cacert ${REDIS_TLS_DIR}/ca.crt` : "";
+  const inner = `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' /usr/local/etc/redis/redis.conf)" exec redis-cli -p ${port}${tlsArgs}`;
   return `docker exec -i ${shq(container)} sh -c ${shq(inner)}`;
 }
 
@@ -168,7 +171,7 @@ export const redisLine = (...args: readonly string[]): string =>
   args.map((a) => `"${a.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(" ");
 
 function gatherRedis(run: Runner, expect: Expectations): RedisFacts {
-  const cli = redisCliScript(expect.redis.container, expect.redis.port);
+  const cli = redisCliScript(expect.redis.container, expect.redis.port, expect.redis.tls);
   const none = Object.fromEntries(expect.queues.map((q) => [q, undefined]));
   const info = run(cli, `${redisLine("INFO", "all")}\n`);
   if (info.code !== 0 || !info.stdout.includes("redis_version:"))

@@ -58,6 +58,8 @@ export interface Expectations {
     /** Its name on the stack network, which the workers' broker URL names. */
     readonly alias: string;
     readonly port: number;
+    /** redis.tls: its port speaks TLS only. */
+    readonly tls: boolean;
     readonly limitBytes: number;
     readonly maxmemoryBytes: number;
     readonly publishHeadroomBytes: number;

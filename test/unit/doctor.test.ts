@@ -214,6 +214,12 @@ describe("doctor parsers", () => {
     assert.match(script, /REDISCLI_AUTH=/);
     assert.doesNotMatch(script, / -a /);
     assert.equal(redisLine("LLEN", 'we"ird\\q'), '"LLEN" "we\\"ird\\\\q"');
+    assert.doesNotMatch(script, /--tls/);
+    // redis.tls: the port speaks TLS only; redis-cli verifies Redis against the CA in Redis' own container.
+    assert.match(
+      redisCliScript(redisName, 16379, true),
+      /redis-cli -p 16379 --tls --cacert \/usr\/local\/etc\/redis\/tls\/ca\.crt/,
+    );
   });
 
   it("runs ssh with the stack's options, its key and BatchMode", () => {

@@ -11,6 +11,7 @@ import { parseConfig } from "../../infra/config/parse";
 import { splitPems, tlsSubjectAltNames } from "../../infra/components/redisTls";
 import { planMemory } from "../../infra/plan/planner";
 import { renderCeleryConfig } from "../../infra/render/celery";
+import { EXPORTER_CA_FILE, exporterArgs } from "../../infra/render/monitoring";
 import { renderRedisConf } from "../../infra/render/redisConf";
 import { templatesDir } from "../../infra/render/template";
 import { configRefusal } from "./refusal";
@@ -41,14 +42,19 @@ describe("redis.tls config", () => {
     assert.ok(found, "no issue at redis.tls");
   });
 
-  for (const side of ["monitoring", "flower"] as const) {
-    it(`refuses ${side}.enabled beside it, naming both keys`, () => {
-      const extra = side === "flower" ? { flower: { enabled: true } } : { monitoring: { enabled: true } };
-      const found = configRefusal(one(extra)).issues.find((i) => i.path === `${side}.enabled`);
-      assert.ok(found, `no issue at ${side}.enabled`);
-      assert.match(found.message, new RegExp(`set ${side}\\.enabled to false, or redis\\.tls to false`));
-    });
-  }
+  it("refuses flower.enabled beside it, naming both keys", () => {
+    const found = configRefusal(one({ flower: { enabled: true } })).issues.find((i) => i.path === "flower.enabled");
+    assert.ok(found, "no issue at flower.enabled");
+    assert.match(found.message, /set flower\.enabled to false, or redis\.tls to false/);
+  });
+
+  it("accepts beat and the exporter beside it: each gets the stack's CA", () => {
+    const config = parseConfig(one({ beat: { enabled: true }, monitoring: { enabled: true } }));
+    assert.deepEqual([config.beat.enabled, config.monitoring.enabled], [true, true]);
+    const args = exporterArgs({ redisUrl: "rediss://redis:6379", queues: ["celery"], tls: true });
+    assert.deepEqual(args.slice(-2), ["-tls-ca-cert-file", EXPORTER_CA_FILE]);
+    assert.ok(!exporterArgs({ redisUrl: "redis://redis:6379", queues: ["celery"] }).includes("-tls-ca-cert-file"));
+  });
 
   it("refuses workers on another host than Redis (they do not get the CA yet)", () => {
     const ssh = (host: string) => ({ kind: "ssh", host });
