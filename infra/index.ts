@@ -196,7 +196,9 @@ const flower =
 const redisAtPrivateAddress =
   redisHost.privateAddress &&
   pulumi.secret(
-    pulumi.output(redisPassword).apply((p) => brokerUrlAt(p, redisHost.privateAddress!, config.redis.port)),
+    pulumi
+      .output(redisPassword)
+      .apply((p) => brokerUrlAt(p, redisHost.privateAddress!, config.redis.port, config.redis.tls)),
   );
 const otherHosts = hostPlans
   .filter((h) => !h.redis)
@@ -209,6 +211,7 @@ const otherHosts = hostPlans
           config,
           host: h,
           brokerUrl: redisAtPrivateAddress!,
+          redisCa: redisTls?.ca,
           routes,
           publishHeadroomBytes: plan.redis.publishHeadroom.bytes,
           firstReplica: (pool) => firstReplicaOf(hostPlans, h.name, pool),

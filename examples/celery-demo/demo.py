@@ -88,8 +88,9 @@ def _touch(mib):
 
 
 def _count(ledger, token):
-    # Only a redis:// ledger counts: calibration sends the benchmark's message shape with a placeholder URL.
-    if ledger and ledger.startswith("redis://") and token is not None:
+    # Only a redis:// or rediss:// ledger counts: calibration sends the benchmark's message shape with a placeholder
+    # URL. A rediss:// ledger names its CA in the URL (?ssl_ca_certs=/etc/queuekit/redis-ca.crt with redis.tls).
+    if ledger and ledger.startswith(("redis://", "rediss://")) and token is not None:
         if ledger not in _ledgers:
             _ledgers[ledger] = redis.Redis.from_url(ledger)
         _ledgers[ledger].hincrby("queuekit:ledger", token, 1)

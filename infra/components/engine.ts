@@ -12,6 +12,6 @@ export function dockerEngine(connection: Connection, localDockerHost: string): d
   };
 }
 
-/** A broker URL at an address (IPv6 in brackets), the password kept secret. */
-export const brokerUrlAt = (password: string, address: string, port: number): string =>
-  `redis://:${password}@${address.includes(":") ? `[${address}]` : address}:${port}/0`;
+/** A broker URL at an address (IPv6 in brackets), the password kept secret; rediss:// with redis.tls. */
+export const brokerUrlAt = (password: string, address: string, port: number, tls = false): string =>
+  `${tls ? "rediss" : "redis"}://:${password}@${address.includes(":") ? `[${address}]` : address}:${port}/0`;

@@ -18,6 +18,8 @@ export interface WorkerHostArgs {
   readonly host: HostPlan;
   /** redis://:…@<Redis host's private address>:<port>/0 (secret). */
   readonly brokerUrl: pulumi.Input<string>;
+  /** With redis.tls: the stack's CA certificate (PEM); its pools and beat verify Redis at its private address with it. */
+  readonly redisCa?: pulumi.Input<string>;
   readonly routes: Readonly<Record<string, string>>;
   readonly publishHeadroomBytes: number;
   /** The first replica of each pool plan here, by pool plan name: numbered once across hosts. */
@@ -69,6 +71,7 @@ export class WorkerHost extends pulumi.ComponentResource {
       publishHeadroomBytes: args.publishHeadroomBytes,
       network,
       brokerUrl: args.brokerUrl,
+      redisCa: args.redisCa,
       cgroupParent: prepared.cgroupParent,
       run: prepared.run,
     };

@@ -241,7 +241,7 @@ export const configSchemaAt = (baseDir: string) =>
       ...(list && placement ? hostsRuleIssues(list, c.placement, placement, c.workers, c.redis.bind) : []),
       ...imageIssues(c.workers, c.registries, list !== undefined),
       ...sideRuleIssues(c),
-      ...redisTlsIssues(c.redis.tls, c.flower, placement),
+      ...redisTlsIssues(c.redis.tls, c.flower),
     ])
       issue(ctx, message, [...path]);
     return {

@@ -12,6 +12,7 @@ import { splitPems, tlsSubjectAltNames } from "../../infra/components/redisTls";
 import { planMemory } from "../../infra/plan/planner";
 import { renderCeleryConfig } from "../../infra/render/celery";
 import { EXPORTER_CA_FILE, exporterArgs } from "../../infra/render/monitoring";
+import { brokerUrlAt } from "../../infra/components/engine";
 import { renderRedisConf } from "../../infra/render/redisConf";
 import { templatesDir } from "../../infra/render/template";
 import { configRefusal } from "./refusal";
@@ -56,7 +57,7 @@ describe("redis.tls config", () => {
     assert.ok(!exporterArgs({ redisUrl: "redis://redis:6379", queues: ["celery"] }).includes("-tls-ca-cert-file"));
   });
 
-  it("refuses workers on another host than Redis (they do not get the CA yet)", () => {
+  it("accepts workers on another host than Redis: their broker URL is rediss:// at its private address", () => {
     const ssh = (host: string) => ({ kind: "ssh", host });
     const raw = {
       hosts: [
@@ -66,9 +67,9 @@ describe("redis.tls config", () => {
       redis: { memory: "512MiB", tls: true },
       workers: [{ ...pool, replicas: 2 }],
     };
-    const found = configRefusal(raw).issues.find((i) => i.path === "redis.tls");
-    assert.ok(found);
-    assert.match(found.message, /placement\.workers/);
+    assert.equal(parseConfig(raw).redis.tls, true);
+    assert.equal(brokerUrlAt("pw", "10.0.0.2", 6379, true), "rediss://:pw@10.0.0.2:6379/0");
+    assert.equal(brokerUrlAt("pw", "fd00::2", 6379), "redis://:pw@[fd00::2]:6379/0");
   });
 });
 
