@@ -22,6 +22,7 @@ import {
   REDIS_ALIAS,
   redisTlsMaterial,
   tlsSubjectAltNames,
+  SwarmPool,
   VpsHost,
   WorkerHost,
   WorkerPool,
@@ -51,7 +52,10 @@ const engine = new docker.Provider("docker", dockerEngine(config.host.connection
 });
 const network = new docker.Network(
   "network",
-  { name: `qk-${stack}`, labels: kitLabels(stack, "network") },
+  {
+    name: `qk-${stack}`,
+    labels: kitLabels(stack, "network"),
+  },
   { provider: engine },
 );
 
@@ -84,7 +88,27 @@ const images = appImages(config, registryPasswords, dockerEngine(config.host.con
 ]);
 
 // One component per planned pool: a measured app with light and heavy tasks gives two from one config pool.
-const workers = plan.workers.map(
+const swarm = config.orchestrator === "swarm";
+const swarmPools = (swarm ? plan.workers : []).map(
+  (poolPlan) =>
+    new SwarmPool(
+      `workers-${poolPlan.name}`,
+      {
+        stack,
+        pool: config.workers[poolPlan.source],
+        image: images[poolPlan.source],
+        plan: poolPlan,
+        routes,
+        publishHeadroomBytes: plan.redis.publishHeadroom.bytes,
+        // The tasks run on the nodes' host network: Redis where it is published (redis.bind, required by swarm).
+        brokerUrl: pulumi.secret(
+          pulumi.output(redisPassword).apply((p) => brokerUrlAt(p, config.redis.bind, config.redis.port)),
+        ),
+      },
+      { providers: { docker: engine }, dependsOn: [host.ready, redis] },
+    ),
+);
+const workers = (swarm ? [] : plan.workers).map(
   (poolPlan) =>
     new WorkerPool(
       `workers-${poolPlan.name}`,
@@ -170,7 +194,7 @@ const beat =
       run: host.run,
     },
     // After the workers: what it sends at once on its first start finds a consumer.
-    { providers: { docker: engine }, dependsOn: [host.ready, redis, ...workers] },
+    { providers: { docker: engine }, dependsOn: [host.ready, redis, ...workers, ...swarmPools] },
   );
 
 const flower =
@@ -231,7 +255,11 @@ export const redisUrl = redis.url;
 export const redisMaxmemory = redis.maxmemoryBytes;
 export const redisContainer = redis.container.name;
 export const workerContainers = workers.flatMap((w) => w.containers.map((c) => c.name));
-export const workerNodes = [...workers, ...otherHosts.flatMap((h) => h.pools)].flatMap((w) => w.nodeNames);
+export const workerNodes = [...workers, ...swarmPools, ...otherHosts.flatMap((h) => h.pools)].flatMap(
+  (w) => w.nodeNames,
+);
+/** The worker pools' Swarm services (orchestrator: swarm only). */
+export const workerServices = swarmPools.map((p) => p.service.name);
 /** Each host's worker containers, by host name (several hosts; one host: "host"). */
 export const hostContainers = Object.fromEntries([
   [redisHost.name, workerContainers],

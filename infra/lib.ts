@@ -39,6 +39,7 @@ export { VpsHost, LOCAL_DOCKER_HOST, type VpsHostArgs, type HostRunner } from ".
 export { RedisBroker, REDIS_ALIAS, type RedisBrokerArgs } from "./components/redisBroker";
 export { redisTlsMaterial, tlsSubjectAltNames, type RedisTlsMaterial } from "./components/redisTls";
 export { WorkerPool, type WorkerPoolArgs } from "./components/workerPool";
+export { SwarmPool, type SwarmPoolArgs, swarmTaskSpec } from "./components/swarmPool";
 export { Monitoring, type MonitoringArgs } from "./components/monitoring";
 export { Prometheus, type PrometheusArgs } from "./components/prometheus";
 export { Beat, type BeatArgs } from "./components/beat";

@@ -10,6 +10,7 @@ import { PRESET_NAMES } from "./presets";
 import { runAsKey, withRunAs } from "./runAs";
 import { type AppProfile, readProfile } from "./profile";
 import { SIDE_SCHEMAS, sideConfigsOf, sideRuleIssues } from "./sides";
+import { orchestratorSchema, poolSwarmSchema, swarmRuleIssues } from "./swarm";
 import { hostRuleIssues, poolRuleIssues, REDIS_MIN, redisMemoryIssues, workersRuleIssues } from "./rules";
 import type { HostConfig, MaxmemoryPolicy, PoolKind, QueuekitConfig, ShareOrBytes, WorkerPoolConfig } from "./types";
 import { formatSize, MiB, parseShare, parseSize, SHARE_FORM, SIZE_FORM } from "./units";
@@ -153,6 +154,7 @@ const workerPoolFieldsAt = (baseDir: string) =>
     profile: profileAt(baseDir).optional(),
     ...appEnvFields,
     runAs: runAsKey().optional(),
+    swarm: poolSwarmSchema.optional(),
   });
 
 // A pool as the plan reads it: its rules (rules.ts) checked first, its concurrency resolved (defaults.ts).
@@ -178,6 +180,7 @@ function toPoolConfig(fields: z.output<ReturnType<typeof workerPoolFieldsAt>>, c
     softTimeLimit: p.softTimeLimit,
     timeLimit: p.timeLimit,
     swap: p.swap ?? 0,
+    ...(p.swarm && { swarm: p.swarm }),
     ...appEnv,
     // The secret files (0400) belong to the user the worker runs as, unless said apart.
     secretsUid: fields.secretsUid ?? Number(p.runAs.split(":")[0]),
@@ -213,6 +216,7 @@ export const configSchemaAt = (baseDir: string) =>
     hosts: hostsSchema(host.shape).optional(),
     placement: placementSchema.optional(),
     registries: registriesSchema,
+    orchestrator: orchestratorSchema,
   }).transform((c, ctx): QueuekitConfig => {
     const withDefaults = <H extends z.output<typeof host>>(h: H) => ({
       ...h,
@@ -242,6 +246,7 @@ export const configSchemaAt = (baseDir: string) =>
       ...imageIssues(c.workers, c.registries, list !== undefined),
       ...sideRuleIssues(c),
       ...redisTlsIssues(c.redis.tls, c.flower),
+      ...swarmRuleIssues(c),
     ])
       issue(ctx, message, [...path]);
     return {
@@ -251,6 +256,7 @@ export const configSchemaAt = (baseDir: string) =>
       redis: hosts ? { ...c.redis, bind: redisBindOf(c.redis.bind, hosts) } : c.redis,
       workers: c.workers,
       registries: c.registries,
+      orchestrator: c.orchestrator,
       ...sideConfigsOf(c),
     };
   });

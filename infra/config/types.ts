@@ -6,6 +6,7 @@ import type { HostsConfig } from "./hosts";
 import type { ImageBuild, RegistryConfig } from "./images";
 import type { AppProfile } from "./profile";
 import type { SideConfigs } from "./sides";
+import type { Orchestrator, PoolSwarmConfig } from "./swarm";
 
 export type Connection =
   | { readonly kind: "local" }
@@ -99,6 +100,8 @@ interface PoolCommon extends AppEnvConfig {
   readonly timeLimit?: number;
   /** Swap bytes allowed on top of the limit; 0 unless `allowSwap: true`. */
   readonly swap: number;
+  /** Placement on the swarm's nodes (orchestrator: swarm only); absent: any node. */
+  readonly swarm?: PoolSwarmConfig;
 }
 
 export interface PreforkPoolConfig extends PoolCommon {
@@ -129,4 +132,6 @@ export interface QueuekitConfig extends SideConfigs {
   readonly workers: readonly WorkerPoolConfig[];
   /** Private registries' credentials; absent or empty: images are used as the engine has them. */
   readonly registries?: readonly RegistryConfig[];
+  /** "containers" (default): docker.Container per replica; "swarm": each pool a docker.Service (swarm.ts). */
+  readonly orchestrator: Orchestrator;
 }

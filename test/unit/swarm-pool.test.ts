@@ -1,0 +1,142 @@
+// queuekit:orchestrator: swarm: the config keys and their refusals, and the Swarm service a pool becomes (its inputs
+// under pulumi.runtime.setMocks): replicas, limit and reservation from the plan, placement from the config.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { goDuration, SwarmPool, swarmTaskSpec } from "../../infra/components/swarmPool";
+import { parseConfig } from "../../infra/config/parse";
+import { planMemory } from "../../infra/plan/planner";
+import { type Registered, recordResources } from "./mocks";
+import { configRefusal } from "./refusal";
+
+const registered = recordResources("sw");
+const CONSTRAINT = "node.labels.queuekit==workers";
+const pool = {
+  name: "default",
+  image: "acme/app:1",
+  runAs: "1000:1000",
+  app: "proj.celery",
+  queues: ["celery"],
+  replicas: 2,
+  swarm: { constraints: [CONSTRAINT] },
+};
+const swarmConfig = {
+  host: { memory: "2GiB", cpus: 2 },
+  redis: { bind: "127.0.0.1" },
+  orchestrator: "swarm",
+  workers: [pool],
+};
+const issueAt = (raw: unknown, path: string) => configRefusal(raw).issues.find((i) => i.path === path);
+
+describe("config: orchestrator and workers[].swarm", () => {
+  it("defaults to containers; swarm keeps each pool's constraints", () => {
+    const plain = Object.fromEntries(Object.entries(pool).filter(([k]) => k !== "swarm"));
+    assert.equal(parseConfig({ host: { memory: "2GiB", cpus: 2 }, workers: [plain] }).orchestrator, "containers");
+    const c = parseConfig(swarmConfig);
+    assert.equal(c.orchestrator, "swarm");
+    assert.deepEqual(c.workers[0]!.swarm, { constraints: [CONSTRAINT] });
+  });
+
+  const refusals: [string, unknown, string, RegExp][] = [
+    [
+      "an unknown orchestrator",
+      { ...swarmConfig, orchestrator: "kubernetes" },
+      "orchestrator",
+      /"containers", "swarm"/,
+    ],
+    [
+      "a constraint without an operator",
+      { ...swarmConfig, workers: [{ ...pool, swarm: { constraints: ["node.labels.queuekit"] } }] },
+      "workers[0].swarm.constraints[0]",
+      /placement constraint, e\.g\. "node\.labels\.queuekit==workers"/,
+    ],
+    [
+      "workers[].swarm without the swarm orchestrator",
+      { ...swarmConfig, orchestrator: "containers" },
+      "workers[0].swarm",
+      /set orchestrator: swarm, or remove workers\[\]\.swarm/,
+    ],
+    ["Redis not published", { ...swarmConfig, redis: {} }, "redis.bind", /127\.0\.0\.1 on a single-node swarm/],
+    [
+      "Redis TLS (its CA is not delivered to tasks)",
+      { ...swarmConfig, redis: { bind: "127.0.0.1", tls: true } },
+      "redis.tls",
+      /does not deliver Redis' CA/,
+    ],
+    [
+      "swap (Swarm has no --memory-swap)",
+      { ...swarmConfig, workers: [{ ...pool, allowSwap: true, swap: "64MiB" }] },
+      "workers[0].allowSwap",
+      /cannot limit swap/,
+    ],
+  ];
+  for (const [what, raw, path, message] of refusals)
+    it(`refuses ${what}, naming ${path}`, () => {
+      const issue = issueAt(raw, path);
+      assert.ok(issue, `no issue at ${path}: ${configRefusal(raw).message}`);
+      assert.match(issue.message, message);
+    });
+});
+
+describe("the Swarm service of a pool", () => {
+  const config = parseConfig(swarmConfig);
+  const plan = planMemory(config).workers[0]!;
+
+  it("swarmTaskSpec: the plan's limit as limit and reservation, the config's placement, the worker's hardening", () => {
+    const t = swarmTaskSpec({ stack: "sw", pool: config.workers[0]!, plan, image: "acme/app:1" });
+    assert.deepEqual(t.resources, {
+      limits: { memoryBytes: plan.limit.bytes },
+      reservation: { memoryBytes: plan.limit.bytes },
+    });
+    assert.deepEqual(t.placement, { constraints: [CONSTRAINT] });
+    assert.equal((t.restartPolicy as { condition: string }).condition, "on-failure");
+    const c = t.containerSpec as unknown as Record<string, unknown>;
+    assert.equal(c["user"], "1000:1000");
+    assert.equal(c["readOnly"], true);
+    assert.deepEqual(c["capDrops"], ["ALL"]);
+    assert.equal(c["hostname"], "qk-sw-worker-default-{{.Task.Slot}}");
+    const argv = c["commands"] as string[];
+    assert.equal(argv[argv.indexOf("-n") + 1], "default@%h");
+    assert.equal(
+      argv[argv.indexOf("--max-memory-per-child") + 1],
+      String(plan.pool === "prefork" && plan.maxMemoryPerChildKiB),
+    );
+  });
+
+  it("goDuration prints seconds as Go does", () => {
+    assert.deepEqual([30, 60, 1830, 3600, 3661].map(goDuration), ["30s", "1m0s", "30m30s", "1h0m0s", "1h1m1s"]);
+  });
+
+  let services: Registered[];
+  before(async () => {
+    new SwarmPool("workers-default", {
+      stack: "sw",
+      pool: config.workers[0]!,
+      plan,
+      routes: {},
+      publishHeadroomBytes: 0,
+      brokerUrl: pulumi.secret("redis://:pw-under-test@127.0.0.1:6379/0"),
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    services = registered.filter((r) => r.type === "docker:index/service:Service");
+  });
+
+  it("registers one service with the plan's replicas, on the host network, its files from a secret and a config", () => {
+    assert.equal(services.length, 1);
+    const s = services[0]!.inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the mocks' inputs are untyped JSON
+    assert.equal(s["name"], "qk-sw-worker-default");
+    assert.deepEqual(s["mode"], { replicated: { replicas: 2 } });
+    assert.deepEqual(s["taskSpec"].networksAdvanceds, [{ name: "host" }]);
+    assert.equal(s["taskSpec"].resources.reservation.memoryBytes, plan.limit.bytes);
+    const [secret] = s["taskSpec"].containerSpec.secrets;
+    assert.deepEqual(
+      [secret.fileName, secret.fileUid, secret.fileMode],
+      ["/run/secrets/queuekit_celeryconfig.py", "1000", 0o400],
+    );
+    assert.equal(s["taskSpec"].containerSpec.configs[0].fileName, "/etc/queuekit/queuekit_celery.py");
+    const secrets = registered.filter((r) => r.type === "docker:index/secret:Secret");
+    assert.equal(secrets.length, 1);
+    assert.ok((secrets[0]!.inputs["name"] as string).length <= 64);
+    assert.ok(!JSON.stringify(s).includes("pw-under-test"), "the broker password is in the secret only");
+  });
+});
