@@ -24,6 +24,10 @@ for file in /etc/fstab /etc/docker/daemon.json /etc/sysctl.d/90-queuekit-*.conf;
 done
 awk 'NR > 1 { print "swap " $1 " " $3 }' /proc/swaps
 
+section bridges
+# Host bridges: a throw-away test engine (or its swarm gateway) left behind shows up here.
+ip -o link show type bridge 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | LC_ALL=C sort
+
 section cgroups
 find /sys/fs/cgroup/memory -maxdepth 1 -mindepth 1 -type d -name 'queuekit*' -printf '%f\n' 2>/dev/null | LC_ALL=C sort
 

@@ -65,6 +65,8 @@ export async function startTestEngine(config?: string): Promise<TestEngine> {
     },
     async stop() {
       engine.docker(["rm", "-f", ...engine.docker(["ps", "-aq"]).stdout.split("\n").filter(Boolean)]);
+      // Each bridge network of this engine has a host link (br-<id>) that outlives a killed engine: note them first.
+      const networks = engine.docker(["network", "ls", "-q", "--filter", "driver=bridge"]).stdout.split("\n");
       // The engine and its containerd have the temp dir on their command line (shims end with their containers).
       for (const pid of processesUnder(dir)) signal(pid, "SIGTERM");
       for (let i = 0; i < 60 && processesUnder(dir).length > 0; i++) await sleep(500);
@@ -72,6 +74,7 @@ export async function startTestEngine(config?: string): Promise<TestEngine> {
       spawnSync("sh", ["-c", `grep -F ' ${dir}/' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`]);
       rmSync(dir, { recursive: true, force: true });
       spawnSync("ip", ["link", "delete", bridge]);
+      for (const id of networks.filter(Boolean)) spawnSync("ip", ["link", "delete", `br-${id.slice(0, 12)}`]);
     },
   };
   for (let i = 0; engine.docker(["info"]).code !== 0; i++) {

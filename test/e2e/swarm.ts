@@ -1,5 +1,6 @@
 // A single-node Docker Swarm on a throw-away engine (test/e2e/dockerEngine.ts), never on the shared one: `swarm init`
 // there cannot turn the engine other tests and developers use into a manager.
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { startTestEngine, type TestEngine } from "./dockerEngine";
 
@@ -25,6 +26,8 @@ export async function startSwarmEngine(ports: SwarmPorts): Promise<TestEngine> {
     engine.docker(["rm", "-f", ...engine.docker(["ps", "-aq"]).stdout.split("\n").filter(Boolean)]);
     engine.docker(["network", "rm", "docker_gwbridge"]);
     await stopEngine();
+    // The engine's own bridge goes with it; the gateway bridge outlives a `network rm` refused while swarm tears down.
+    spawnSync("ip", ["link", "delete", gwBridge]);
   };
   try {
     must(
