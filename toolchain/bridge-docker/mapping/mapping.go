@@ -115,6 +115,9 @@ func Provider(version string, metadata []byte) tfbridge.ProviderInfo {
 		if o, ok := ResourceFieldOverrides[tf]; ok {
 			r.Fields = o
 		}
+		if tf == "docker_image" || tf == "docker_registry_image" {
+			r.PreCheckCallback = refuseDroppedBuildInputs(class)
+		}
 		info.Resources[tf] = r
 	}
 	for tf, fn := range DataSources {

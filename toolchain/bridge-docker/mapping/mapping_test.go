@@ -1,10 +1,13 @@
 package mapping
 
 import (
+	"context"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfgen"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 )
 
@@ -103,4 +106,41 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+func TestRefuseDroppedBuildInputs(t *testing.T) {
+	check := refuseDroppedBuildInputs("RemoteImage")
+	build := func(m map[string]interface{}) resource.PropertyMap {
+		return resource.NewPropertyMapFromMap(map[string]interface{}{"name": "x", "build": m})
+	}
+	// Applied inputs, buildx-only inputs without useLegacyBuilder, remove: true: accepted as they are.
+	for _, ok := range []resource.PropertyMap{
+		build(map[string]interface{}{"context": ".", "useLegacyBuilder": true, "labels": map[string]interface{}{"a": "b"},
+			"remove": true, "shmSize": 1 << 20, "target": "one"}),
+		build(map[string]interface{}{"context": ".", "label": map[string]interface{}{"a": "b"}, "memory": 1 << 26}),
+		resource.NewPropertyMapFromMap(map[string]interface{}{"name": "x"}),
+	} {
+		if _, err := check(context.Background(), ok, nil); err != nil {
+			t.Errorf("refused %v: %v", ok, err)
+		}
+	}
+	_, err := check(context.Background(), build(map[string]interface{}{
+		"context": ".", "useLegacyBuilder": true, "label": map[string]interface{}{"a": "b"}, "memory": 1 << 26,
+		"remove": false, "sessionId": "s", "cacheTos": []interface{}{"type=inline"},
+	}), nil)
+	if err == nil {
+		t.Fatal("dropped inputs accepted")
+	}
+	for _, want := range []string{"RemoteImage.build.label = {a}", "RemoteImage.build.memory = 67108864",
+		"RemoteImage.build.remove = false", "RemoteImage.build.sessionId = \"s\"", "RemoteImage.build.cacheTos = [1 values]",
+		"set build.labels instead"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+	secret := build(map[string]interface{}{"context": ".", "useLegacyBuilder": true})
+	secret["build"].ObjectValue()["buildLogFile"] = resource.MakeSecret(resource.NewStringProperty("/tmp/hidden"))
+	if _, err := check(context.Background(), secret, nil); err == nil || strings.Contains(err.Error(), "hidden") {
+		t.Errorf("a secret value must be refused without showing it: %v", err)
+	}
 }
