@@ -14,8 +14,8 @@ export type Runner = (script: string, input?: string) => RunResult;
 
 const TIMEOUT_MS = 60_000;
 
-function spawn(command: string, args: readonly string[], input?: string): RunResult {
-  const r = spawnSync(command, args, { input, encoding: "utf8", timeout: TIMEOUT_MS, maxBuffer: 64 * 2 ** 20 });
+function spawn(command: string, args: readonly string[], input?: string, env?: NodeJS.ProcessEnv): RunResult {
+  const r = spawnSync(command, args, { input, env, encoding: "utf8", timeout: TIMEOUT_MS, maxBuffer: 64 * 2 ** 20 });
   return {
     code: r.status ?? -1,
     stdout: r.stdout ?? "",
@@ -23,7 +23,11 @@ function spawn(command: string, args: readonly string[], input?: string): RunRes
   };
 }
 
-export const localRunner: Runner = (script, input) => spawn("sh", ["-c", script], input);
+/** This machine's shell; `dockerHost` (the stack's docker:host) points its docker CLI at that engine. */
+export function localRunner(dockerHost?: string): Runner {
+  const env = dockerHost ? { ...process.env, DOCKER_HOST: dockerHost } : undefined;
+  return (script, input) => spawn("sh", ["-c", script], input, env);
+}
 
 /**
  * `ssh` with the options Docker's ssh:// transport gets (BatchMode, host.connection.sshOptions: key, known-hosts

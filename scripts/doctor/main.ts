@@ -41,13 +41,13 @@ function optionsOf(argv: readonly string[]) {
 
 function doctor(argv: readonly string[]): number {
   const options = optionsOf(argv);
-  const { config, plan } = configAndPlan(options.stack);
+  const { config, plan, dockerHost } = configAndPlan(options.stack);
   const outputs = stackOutputs(options.stack);
   const expect = expectationsOf(options.stack, config, plan, outputs, { queueWarn: options.queueWarn });
   const connection = config.host.connection;
   const key = connection.kind === "ssh" ? sshKeyFile(options.stack) : undefined;
   try {
-    const run = connection.kind === "ssh" ? sshRunner(connection, key?.file) : localRunner;
+    const run = connection.kind === "ssh" ? sshRunner(connection, key?.file) : localRunner(dockerHost);
     const facts = gatherFacts(run, expect);
     const findings = diagnose(expect, facts);
     const growth = growthOf(config, planHosts(config), measuredLoadOf(facts.redis));

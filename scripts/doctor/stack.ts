@@ -18,7 +18,7 @@ export class DoctorError extends Error {}
 /** The repo: dist/scripts/doctor/ → three levels up. */
 export const repo = path.resolve(__dirname, "../../..");
 
-export function configAndPlan(stack: string): { config: QueuekitConfig; plan: MemoryPlan } {
+export function configAndPlan(stack: string): { config: QueuekitConfig; plan: MemoryPlan; dockerHost?: string } {
   const file = path.join(repo, `Pulumi.${stack}.yaml`);
   let text: string;
   try {
@@ -31,7 +31,13 @@ export function configAndPlan(stack: string): { config: QueuekitConfig; plan: Me
   const doc: unknown = parseYaml(text);
   const raw = isRecord(doc) && isRecord(doc.config) ? rawFromEntries(doc.config) : {};
   const config = parseConfig(raw, repo);
-  return { config, plan: planMemory(config) };
+  // The docker provider's own `docker:host` (another engine than the default one): the doctor asks that engine.
+  const dockerHost = isRecord(doc) && isRecord(doc.config) ? doc.config["docker:host"] : undefined;
+  if (dockerHost !== undefined && typeof dockerHost !== "string")
+    throw new DoctorError(
+      `docker:host in ${file}: got ${JSON.stringify(dockerHost)} — give the engine's address as a string, e.g. unix:///run/docker.sock`,
+    );
+  return { config, plan: planMemory(config), ...(dockerHost ? { dockerHost } : {}) };
 }
 
 /** `pulumi` through scripts/env.sh (the pinned toolchain, the repo's backend unless PULUMI_BACKEND_URL says otherwise). */

@@ -10,9 +10,9 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { engineFindings, epochOf, gatherEngine } from "../../scripts/doctor/engine";
 import type { Runner } from "../../scripts/doctor/host";
-import type { Report } from "../../scripts/doctor/report";
-import type { ContainerFacts, Expectations, Finding } from "../../scripts/doctor/types";
+import type { ContainerFacts, Expectations } from "../../scripts/doctor/types";
 import { loadImage, startTestEngine, type TestEngine } from "./dockerEngine";
+import { type DoctorRun, doctorJson, findingOf, problems, showDoctor } from "./doctorRun";
 import { docker, inspect, leftovers, pythonJson, repo, TestStack, testStackName, waitForNode } from "./harness";
 
 /** Redis on 28700, the exporter on 28701: both inside this test's port range. */
@@ -36,35 +36,6 @@ const readIfAny = (file: string): string => {
   }
 };
 
-function doctor(stack: TestStack): Report & { code: number } {
-  const r = spawnSync("node", [path.join(repo, "dist/scripts/doctor/main.js"), "--stack", stack.name, "--json"], {
-    cwd: repo,
-    env: { ...process.env, ...stack.env },
-    encoding: "utf8",
-    timeout: 300_000,
-  });
-  assert.ok(r.stdout.trim().startsWith("{"), `doctor --json printed JSON: ${r.stdout}${r.stderr}`);
-  return { ...(JSON.parse(r.stdout) as Report), code: r.status ?? -1 };
-}
-
-/** "FAIL qk-…-redis state: exited" for each finding that is not ok. */
-const problems = (report: Report): string[] =>
-  report.findings
-    .filter((f) => f.severity !== "ok")
-    .map((f) => `${f.severity === "failure" ? "FAIL" : "WARN"} ${f.subject} ${f.check}: ${f.measured}`);
-
-const find = (report: Report, subject: string, check: string): Finding | undefined =>
-  report.findings.find((f) => f.subject === subject && f.check === check);
-
-/** Prints what the doctor named (the figures docs/runbook.md quotes). */
-function show(fault: string, report: Report & { code: number }): void {
-  console.log(
-    `# ${fault}: doctor exit ${report.code}\n${problems(report)
-      .map((p) => `#   ${p}`)
-      .join("\n")}`,
-  );
-}
-
 function waitHealthy(container: string, seconds = 120): void {
   for (let i = 0; i < seconds; i++) {
     if (inspect<State>(container).State.Health?.Status === "healthy") return;
@@ -74,11 +45,11 @@ function waitHealthy(container: string, seconds = 120): void {
 }
 
 /** The doctor until it exits `code` (a worker's health and broker link settle after Redis is back), at most `seconds`. */
-function doctorUntil(stack: TestStack, code: number, seconds = 90): Report & { code: number } {
-  let r = doctor(stack);
+function doctorUntil(stack: TestStack, code: number, seconds = 90): DoctorRun {
+  let r = doctorJson(stack);
   for (let waited = 0; r.code !== code && waited < seconds; waited += 5) {
     sleep(5);
-    r = doctor(stack);
+    r = doctorJson(stack);
   }
   return r;
 }
@@ -134,10 +105,10 @@ describe("npm run doctor names each fault of the fault suite", () => {
   });
 
   it("a fresh stack: exit 0, the engine up since before the deploy", () => {
-    const r = doctor(stack);
-    show("fresh stack", r);
+    const r = doctorJson(stack);
+    showDoctor("fresh stack", r);
     assert.equal(r.code, 0, problems(r).join("\n"));
-    const engine = find(r, "dockerd", "engine restart");
+    const engine = findingOf(r, "dockerd", "engine restart");
     assert.equal(engine?.severity, "ok", JSON.stringify(engine));
     assert.match(engine.measured, /^up since \d{4}-\d\d-\d\dT/);
   });
@@ -146,19 +117,19 @@ describe("npm run doctor names each fault of the fault suite", () => {
     const networks = Object.keys(inspect<State>(worker).NetworkSettings.Networks);
     assert.equal(networks.length, 1, `one stack network: ${networks.join(", ")}`);
     docker(`network disconnect ${networks[0]} ${worker}`);
-    let cut: Report & { code: number };
+    let cut: DoctorRun;
     try {
-      cut = doctor(stack);
+      cut = doctorJson(stack);
     } finally {
       docker(`network connect ${networks[0]} ${worker}`);
     }
-    show("worker off the stack network", cut);
+    showDoctor("worker off the stack network", cut);
     assert.equal(cut.code, 2);
     assert.deepEqual(
       problems(cut).filter((p) => p.includes("reaches Redis")),
-      [`FAIL ${worker} reaches Redis: ${find(cut, worker, "reaches Redis")!.measured}`],
+      [`FAIL ${worker} reaches Redis: ${findingOf(cut, worker, "reaches Redis")!.measured}`],
     );
-    assert.match(find(cut, worker, "reaches Redis")!.measured, new RegExp(`^redis:${PORT}: \\S`));
+    assert.match(findingOf(cut, worker, "reaches Redis")!.measured, new RegExp(`^redis:${PORT}: \\S`));
     const back = doctorUntil(stack, 0);
     assert.equal(back.code, 0, problems(back).join("\n"));
   });
@@ -170,19 +141,19 @@ describe("npm run doctor names each fault of the fault suite", () => {
     const now = inspect<State>(redisName);
     // `docker kill` counts as stopped by hand: the unless-stopped policy does not restart it.
     assert.deepEqual([now.State.Status, now.RestartCount], ["exited", was.RestartCount]);
-    const r = doctor(stack);
-    show("Redis docker kill -s KILL", r);
+    const r = doctorJson(stack);
+    showDoctor("Redis docker kill -s KILL", r);
     assert.equal(r.code, 2);
     assert.deepEqual(
-      [find(r, redisName, "state")?.severity, find(r, redisName, "state")?.measured],
+      [findingOf(r, redisName, "state")?.severity, findingOf(r, redisName, "state")?.measured],
       ["failure", "exited"],
     );
-    assert.equal(find(r, redisName, "INFO")?.severity, "failure");
+    assert.equal(findingOf(r, redisName, "INFO")?.severity, "failure");
     docker(`start ${redisName}`);
     waitHealthy(redisName);
     waitForNode(broker, node, 120);
     const back = doctorUntil(stack, 0);
-    show("Redis started again (docker start)", back);
+    showDoctor("Redis started again (docker start)", back);
     assert.equal(back.code, 0, problems(back).join("\n"));
   });
 
@@ -198,7 +169,7 @@ describe("npm run doctor names each fault of the fault suite", () => {
     waitHealthy(redisName);
     waitForNode(broker, node, 120);
     const r = doctorUntil(stack, 1);
-    show("Redis process SIGKILL, restarted by Docker", r);
+    showDoctor("Redis process SIGKILL, restarted by Docker", r);
     assert.equal(r.code, 1, problems(r).join("\n"));
     // RestartCount is Docker's count since the container was created: the warning stays until it is recreated.
     assert.deepEqual(problems(r), [`WARN ${redisName} restarts: 1`]);
@@ -224,14 +195,14 @@ describe("npm run doctor names each fault of the fault suite", () => {
     }
     assert.equal(now.RestartCount, was.RestartCount + 1, "Docker's restart policy restarted the worker");
     assert.ok(now.State.OOMKilled, "docker inspect: OOMKilled");
-    const r = doctor(stack);
-    show(`worker container OOM-killed (limit ${limitMiB} MiB)`, r);
+    const r = doctorJson(stack);
+    showDoctor(`worker container OOM-killed (limit ${limitMiB} MiB)`, r);
     assert.equal(r.code, 2, problems(r).join("\n"));
     assert.deepEqual(
       [
-        find(r, worker, "OOMKilled")?.severity,
-        find(r, worker, "restarts")?.severity,
-        find(r, worker, "restarts")?.measured,
+        findingOf(r, worker, "OOMKilled")?.severity,
+        findingOf(r, worker, "restarts")?.severity,
+        findingOf(r, worker, "restarts")?.measured,
       ],
       ["failure", "warning", "1"],
     );

@@ -9,6 +9,7 @@ import { openSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadImage, startTestEngine, type TestEngine } from "./dockerEngine";
+import { doctorJson, findingOf, problems, showDoctor } from "./doctorRun";
 import { demoPoolStack, pythonJson, type TestStack, testStackName, waitForNode } from "./harness";
 
 const PORT = 27311;
@@ -202,6 +203,11 @@ describe("faults of the engine: dockerd restarted (live-restore), the host reboo
       1,
       "nothing of the stack on the shared engine",
     );
+    // The doctor follows the stack's docker:host to this engine: every container found, every row ok.
+    const r = doctorJson(stack);
+    showDoctor("fresh stack on a throw-away engine (docker:host)", r);
+    assert.equal(r.code, 0, problems(r).join("\n"));
+    assert.equal(findingOf(r, out.redisContainer, "state")?.measured, "running");
   });
 
   it("dockerd restarted mid-burst (live-restore): every container keeps running, nothing lost, nothing twice", async () => {
@@ -240,6 +246,16 @@ describe("faults of the engine: dockerd restarted (live-restore), the host reboo
     );
     assert.deepEqual(lost, []);
     assert.deepEqual(twice, []);
+    // The doctor names the restart and that live-restore kept every one of the stack's containers running.
+    const r = doctorJson(stack);
+    showDoctor("dockerd restarted under live-restore", r);
+    assert.deepEqual(
+      problems(r).map((p) => p.replace(/restarted \S+, [^;]+ after/, "restarted T, N after")),
+      [
+        `WARN dockerd engine restart: restarted T, N after the deploy; ${was.length} container(s) kept running (live-restore)`,
+      ],
+    );
+    assert.equal(r.code, 1);
   });
 
   it("the host 'rebooted' (every process killed, engine started): the stack comes back with its settings and queue", async () => {
@@ -309,5 +325,17 @@ describe("faults of the engine: dockerd restarted (live-restore), the host reboo
     const held =
       Number(args[args.indexOf("--concurrency") + 1]) * Number(args[args.indexOf("--prefetch-multiplier") + 1]);
     assert.ok(twice.length <= held, `executed twice ${twice.length} ≤ ${held} held by the worker`);
+    // The doctor names the boot: the engine started after the deploy and started each of the stack's containers again.
+    const r = doctorJson(stack);
+    showDoctor("host 'rebooted'", r);
+    const engineRow = findingOf(r, "dockerd", "engine restart");
+    assert.equal(engineRow?.severity, "warning", JSON.stringify(engineRow));
+    const restarted = /; it restarted (.*)$/.exec(engineRow.measured)?.[1]?.split(", ") ?? [];
+    assert.deepEqual(restarted.sort(), was.map((c) => c.Name.replace(/^\//, "")).sort(), engineRow.measured);
+    assert.deepEqual(
+      r.findings.filter((f) => f.severity === "failure").map((f) => `${f.subject} ${f.check}: ${f.measured}`),
+      [],
+      "nothing failed once the stack is back",
+    );
   });
 });

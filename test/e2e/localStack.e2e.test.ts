@@ -2,8 +2,10 @@
 // up → limits as planned → second up changes nothing → refresh sees drift, up repairs it → destroy leaves nothing.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { readFileSync } from "node:fs";
-import { docker, inspect, leftovers, ok, TestStack, testStackName } from "./harness";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { docker, inspect, leftovers, ok, sh, TestStack, testStackName } from "./harness";
 
 const sysfs = (path: string) => readFileSync(path, "utf8").trim();
 const overcommit = () => sysfs("/proc/sys/vm/overcommit_memory");
@@ -91,6 +93,35 @@ describe("local stack, end to end", () => {
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.doesNotMatch(again.stdout, /\b(created|updated|replaced|deleted)\b/);
     console.log(`# pulumi up (no changes): ${again.seconds.toFixed(1)} s`);
+  });
+
+  it("npm run up's pre-flight: clear from the stack's own state; from another checkout's state refused, naming each object", () => {
+    const check = `bash scripts/deployed-elsewhere.sh --check ${stack.name}`;
+    const own = sh(check, stack.env);
+    assert.equal(own.code, 0, own.stderr);
+    const otherState = mkdtempSync(path.join(tmpdir(), "qk-other-checkout-"));
+    try {
+      const other = sh(check, { PULUMI_BACKEND_URL: `file://${otherState}` });
+      assert.equal(other.code, 2, other.stdout + other.stderr);
+      const named = [...other.stderr.matchAll(/^ {2}(container|network|volume) (\S+)$/gm)].map(
+        (m) => `${m[1]} ${m[2]}`,
+      );
+      assert.ok(named.includes(`container ${outputs.redisContainer}`), other.stderr);
+      assert.ok(named.includes(`network qk-${stack.name}`), other.stderr);
+      assert.ok(named.includes(`volume qk-${stack.name}-redis-data`), other.stderr);
+      assert.match(other.stderr, new RegExp(`stack '${stack.name}' is already deployed on this Docker engine`));
+      assert.match(other.stderr, /Nothing was changed/);
+      assert.match(other.stderr, /npm run destroy/);
+      assert.match(other.stderr, new RegExp(`QUEUEKIT_STACK=<name> npm run up`));
+      // Listing mode (what .ci/run uses to deploy beside such a stack) prints the same objects.
+      const listed = sh(`bash scripts/deployed-elsewhere.sh ${stack.name}`, {
+        PULUMI_BACKEND_URL: `file://${otherState}`,
+      });
+      assert.deepEqual(listed.stdout.trim().split("\n"), named);
+    } finally {
+      rmSync(otherState, { recursive: true, force: true });
+    }
+    assert.equal(sh(`bash scripts/deployed-elsewhere.sh ${stack.name}`, stack.env).code, 1, "nothing elsewhere");
   });
 
   it("pulumi refresh finds no drift; a limit raised behind Pulumi's back is seen and put back in place", () => {
