@@ -208,6 +208,7 @@ const flower =
       plan: plan.flower,
       network,
       brokerUrl: redis.url,
+      redisCa: redisTls?.ca,
       password: flowerPassword,
       cgroupParent: host.cgroupParent,
       run: host.run,

@@ -8,6 +8,7 @@ import {
   FLOWER_CONFIG_FILE,
   FLOWER_PORT,
   FLOWER_PIDS_LIMIT,
+  FLOWER_REDIS_CA_FILE,
   flowerArgv,
   renderFlowerCelerySettings,
   renderFlowerConfig,
@@ -22,8 +23,10 @@ export interface FlowerArgs {
   /** Its limit and memorySwap (== limit), as planned. */
   readonly plan: ContainerMemory;
   readonly network: docker.Network;
-  /** redis://… with the password (secret). */
+  /** redis://… with the password (secret); rediss://… with redis.tls. */
   readonly brokerUrl: pulumi.Input<string>;
+  /** With redis.tls: the stack's CA certificate (PEM), beside the settings module that points at it. */
+  readonly redisCa?: pulumi.Input<string>;
   /** The basic-auth password (the secret queuekit:flowerPassword). */
   readonly password: pulumi.Input<string>;
   readonly cgroupParent?: string;
@@ -45,7 +48,11 @@ export class Flower extends pulumi.ComponentResource {
 
     // Both files carry a secret: uploaded (not in docker inspect), and encrypted in the state.
     const celerySettings = pulumi.secret(
-      pulumi.output(args.brokerUrl).apply((url) => renderFlowerCelerySettings(stack, url)),
+      pulumi
+        .output(args.brokerUrl)
+        .apply((url) =>
+          renderFlowerCelerySettings(stack, url, args.redisCa !== undefined ? FLOWER_REDIS_CA_FILE : undefined),
+        ),
     );
     const flowerConfig = pulumi.secret(pulumi.output(args.password).apply((p) => renderFlowerConfig(config, p)));
     // Its root filesystem is read-only: the files reach it through a carrier's volume, mounted read-only.
@@ -59,6 +66,7 @@ export class Flower extends pulumi.ComponentResource {
       files: [
         { file: `${FLOWER_CONFIG_DIR}/${FLOWER_CELERY_MODULE}.py`, content: celerySettings },
         { file: FLOWER_CONFIG_FILE, content: flowerConfig },
+        ...(args.redisCa !== undefined ? [{ file: FLOWER_REDIS_CA_FILE, content: args.redisCa }] : []),
       ],
     });
     const containerName = `qk-${stack}-flower`;

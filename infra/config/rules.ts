@@ -35,13 +35,6 @@ export function hostRuleIssues(host: HostRuleInput, redisTcpBacklog: number): Ru
       message: `somaxconn (${somaxconn}) is below redis.tcpBacklog (${redisTcpBacklog}): set at least redis.tcpBacklog (${redisTcpBacklog}), the kernel silently caps Redis' listen backlog at somaxconn`,
     });
   }
-  if (host.emulate && host.connection.kind !== "local") {
-    issues.push({
-      path: ["host", "emulate"],
-      value: host.emulate,
-      message: "host.emulate applies to the local target only: a real VPS already has its own memory size",
-    });
-  }
   if (host.manageDaemonJson && host.connection.kind !== "ssh") {
     issues.push({
       path: ["host", "manageDaemonJson"],

@@ -3,7 +3,6 @@
 import { z } from "zod";
 import { appEnvFields, toAppEnv } from "./appEnv";
 import { defaultManageDaemonJson, defaultSomaxconn, poolConcurrency, REDIS_SHARE } from "./defaults";
-import { redisTlsIssues } from "./tls";
 import { hostsRuleIssues, hostsSchema, placementSchema, redisBindOf, redisHostOf, resolvePlacement } from "./hosts";
 import { imageBuildAt, imageIssues, imageRef, registriesSchema } from "./images";
 import { PRESET_NAMES } from "./presets";
@@ -245,7 +244,6 @@ export const configSchemaAt = (baseDir: string) =>
       ...(list && placement ? hostsRuleIssues(list, c.placement, placement, c.workers, c.redis.bind) : []),
       ...imageIssues(c.workers, c.registries, list !== undefined),
       ...sideRuleIssues(c),
-      ...redisTlsIssues(c.redis.tls, c.flower),
       ...swarmRuleIssues(c),
     ])
       issue(ctx, message, [...path]);

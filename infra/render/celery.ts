@@ -47,7 +47,7 @@ export interface CeleryConfigInput {
 }
 
 /** Celery's TLS settings for a rediss:// broker and result backend: verify Redis against the stack's CA. */
-function tlsBlock(brokerUrl: string, caFile: string | undefined): string {
+export function tlsBlock(brokerUrl: string, caFile: string | undefined): string {
   const tls = brokerUrl.startsWith("rediss://");
   if (tls !== (caFile !== undefined))
     throw new Error(

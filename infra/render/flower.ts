@@ -1,6 +1,7 @@
 // Flower: the Celery settings module it reads the broker from, its own config file (port, basic auth, bounded task
 // memory) and its argv. Both files hold secrets (the broker password, Flower's password): uploaded, never in argv/env.
 import type { FlowerConfig } from "../config/flower";
+import { tlsBlock } from "./celery";
 
 /** Flower's HTTP port inside the container (published on flower.port). */
 export const FLOWER_PORT = 5555;
@@ -23,12 +24,19 @@ export const flowerArgv = (): string[] => [
   `--conf=${FLOWER_CONFIG_FILE}`,
 ];
 
-/** The Celery settings Flower needs: the stack's broker (and nothing that publishes tasks). */
-export function renderFlowerCelerySettings(stack: string, brokerUrl: string): string {
+/** With redis.tls: the stack's CA beside Flower's settings module. */
+export const FLOWER_REDIS_CA_FILE = `${FLOWER_CONFIG_DIR}/redis-ca.crt`;
+
+/**
+ * The Celery settings Flower needs: the stack's broker (and nothing that publishes tasks); with a rediss:// broker,
+ * `tlsCaFile` is the CA Redis is verified against (Celery's connection and Flower's broker page both use it).
+ */
+export function renderFlowerCelerySettings(stack: string, brokerUrl: string, tlsCaFile?: string): string {
   return [
     `# Celery settings of Flower in stack ${stack}: the broker it watches (the password is a Pulumi secret).`,
     `broker_url = ${JSON.stringify(brokerUrl)}`,
     "broker_connection_retry_on_startup = True",
+    tlsBlock(brokerUrl, tlsCaFile),
     "",
   ].join("\n");
 }

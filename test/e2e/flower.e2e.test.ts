@@ -4,7 +4,7 @@
 // Prints Flower's memory idle and after a run of tasks, against its planned limit.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { knownImageUser } from "../../infra/config/runAs";
@@ -181,6 +181,42 @@ describe("flower: basic auth from a secret, on loopback, planned", () => {
     );
     assert.ok(Object.keys(tasks).length > 0, "Flower saw the tasks (it turns the workers' events on)");
     assert.ok(busy < limit * 0.75, "Flower's RSS leaves a quarter of its limit");
+  });
+
+  it("redis.tls switched on: Flower verifies Redis against the stack's CA — its workers and queue lengths over TLS", async () => {
+    const file = path.join(repo, `Pulumi.${stack.name}.yaml`);
+    const text = readFileSync(file, "utf8");
+    assert.ok(text.includes(`    port: ${PORT}\n`), "the stack's Redis port line");
+    writeFileSync(file, text.replace(`    port: ${PORT}\n`, `    port: ${PORT}\n    tls: true\n`));
+    const up = stack.pulumi("up --yes --skip-preview");
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    console.log(`pulumi up, redis.tls switched on with flower: ${up.seconds.toFixed(1)} s`);
+    const tls = JSON.parse(stack.pulumi("stack output --json --show-secrets").stdout) as Outputs;
+    assert.match(tls.redisUrl, /^rediss:\/\//);
+    const settings = docker(`exec ${tls.flowerContainer} cat /etc/queuekit/queuekit_flower_celery.py`);
+    assert.match(settings, /^broker_url = "rediss:\/\//m);
+    assert.match(settings, /ssl_cert_reqs": ssl\.CERT_REQUIRED, "ssl_ca_certs": "\/etc\/queuekit\/redis-ca\.crt"/);
+    const auth = { headers: { Authorization: basic(USER, password) } };
+    let workers: Record<string, unknown> = {};
+    for (let i = 0; i < 90 && Object.keys(workers).length === 0; i++) {
+      const r = await fetch(`${tls.flowerUrl}/api/workers?refresh=1`, auth);
+      workers = r.status === 200 ? ((await r.json()) as Record<string, unknown>) : {};
+      if (Object.keys(workers).length === 0) await sleep(1000);
+    }
+    assert.deepEqual(Object.keys(workers), [`default-0@${tls.workerContainers[0]}`], "Flower's inspect over TLS");
+    // The queue lengths come from Flower's own Redis client (its broker page): over TLS with the same CA.
+    const lengths = await fetch(`${tls.flowerUrl}/api/queues/length`, auth);
+    const body = await lengths.text();
+    assert.equal(lengths.status, 200, body);
+    const queues = (JSON.parse(body) as { active_queues: { name: string; messages: number }[] }).active_queues;
+    console.log(`flower over TLS: workers ${Object.keys(workers).join(", ")}; queues ${JSON.stringify(queues)}`);
+    assert.deepEqual(
+      queues.map((q) => q.name),
+      ["celery"],
+    );
+    // Nothing of Flower's reaches Redis in plain text: Redis' plain port is closed.
+    const logs = ok(`docker logs --since 2m ${tls.flowerContainer} 2>&1`).stdout;
+    assert.doesNotMatch(logs, /SSL|certificate verify failed|Connection refused/i, logs.slice(-2000));
   });
 });
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
-import { hostPaths } from "../../infra/render/host/paths";
+import { cgroupParentOf, hostPaths } from "../../infra/render/host/paths";
 import { isLoopback, isPrivateAddress } from "../../policies/contract/addresses";
 import { loadImage, startTestEngine, type TestEngine } from "./dockerEngine";
 import { leftovers, ok, TestStack, testStackName } from "./harness";
@@ -26,6 +26,9 @@ const TIME_LIMIT_S = 5;
 type HostName = keyof typeof SSH_PORTS;
 const SETTINGS = { a: { swappiness: 7, somaxconn: 4111 }, b: { swappiness: 9, somaxconn: 4222 } } as const;
 const HOSTS: HostName[] = ["a", "b"];
+/** Different sizes, so each host's cgroup is seen to carry its own host's memory. */
+const MEMORY = { a: "2GiB", b: "1GiB" } as const;
+const MEMORY_BYTES = { a: 2 * 2 ** 30, b: 2 ** 30 } as const;
 
 interface Outputs {
   workerNodes: string[];
@@ -58,6 +61,7 @@ function machineState(stack: string): Record<string, string> {
     wants: mine("/etc/systemd/system/basic.target.wants"),
     state: mine("/var/lib/queuekit"),
     varLib: String(existsSync("/var/lib/queuekit")),
+    cgroups: mine("/sys/fs/cgroup/memory"),
     fstab: read("/etc/fstab")
       .split("\n")
       .filter((l) => l.includes(stack))
@@ -224,8 +228,10 @@ describe("two hosts in one stack: two engines behind two sshd, Redis on one, the
         name: h,
         // Both "hosts" are this machine: b reaches a's Redis at this machine's private address.
         privateAddress: address,
-        memory: "2GiB",
+        memory: MEMORY[h],
         cpus: 2,
+        // Each "host" is carved out of this machine by its own parent memory cgroup of its planned size.
+        emulate: true,
         manageDaemonJson: false,
         // Other values than this machine's (and than each other's): destroy has something to put back. THP stays at
         // the kit's "never": other tests on this machine read it, and it has no per-host file to tell apart.
@@ -293,6 +299,20 @@ describe("two hosts in one stack: two engines behind two sshd, Redis on one, the
     for (const paths of [hostPaths(name), hostPaths(name, "b")]) {
       assert.ok(existsSync(paths.sysctl), paths.sysctl);
       assert.ok(existsSync(`${paths.state}/sysctl.prev`), `${paths.state}/sysctl.prev`);
+    }
+    // Each host's containers in its own parent memory cgroup, limited to that host's memory.
+    for (const h of HOSTS) {
+      const parent = cgroupParentOf(name, h === "a" ? undefined : h);
+      const limit = read(`/sys/fs/cgroup/memory${parent}/memory.limit_in_bytes`);
+      assert.equal(Number(limit), MEMORY_BYTES[h], `host ${h}: ${parent}`);
+      const mine = h === "a" ? [out.redisContainer, ...out.hostContainers.a!] : out.hostContainers.b!;
+      for (const c of mine) {
+        const got = engines[h]!.docker(["inspect", "--format", "{{.HostConfig.CgroupParent}} {{.State.Pid}}", c]);
+        const [cgroupParent, pid] = got.stdout.trim().split(" ");
+        assert.equal(cgroupParent, parent, `${c} on host ${h}`);
+        assert.match(read(`/proc/${pid}/cgroup`), new RegExp(`:memory:${parent}/`), `${c}'s process in ${parent}`);
+      }
+      console.log(`# host ${h}: ${mine.length} container(s) in ${parent}, memory.limit_in_bytes ${limit}`);
     }
     // One kernel for both "hosts": b is prepared after a (it waits for Redis), so b's values are in force.
     assert.equal(read("/proc/sys/vm/overcommit_memory"), "1");

@@ -12,6 +12,7 @@ import { renderPlanTable } from "../../infra/plan/planTable";
 import { planMemory } from "../../infra/plan/planner";
 import {
   FLOWER_CONFIG_FILE,
+  FLOWER_REDIS_CA_FILE,
   flowerArgv,
   renderFlowerCelerySettings,
   renderFlowerConfig,
@@ -141,5 +142,23 @@ describe("flower render", () => {
       `--conf=${FLOWER_CONFIG_FILE}`,
     ]);
     assert.ok(!argv.join(" ").includes("br0ker") && !argv.join(" ").includes("ops:"));
+  });
+
+  it("with redis.tls: a rediss:// broker verified against the stack's CA beside it, never unverified", () => {
+    const url = "rediss://:br0ker@redis:6379/0";
+    const settings = pyRead(
+      `${renderFlowerCelerySettings("prod", url, FLOWER_REDIS_CA_FILE)}\nbroker_use_ssl["ssl_cert_reqs"] = int(broker_use_ssl["ssl_cert_reqs"])`,
+      ["broker_url", "broker_use_ssl"],
+    );
+    // ssl.CERT_REQUIRED is 2.
+    assert.deepEqual(settings, {
+      broker_url: url,
+      broker_use_ssl: { ssl_cert_reqs: 2, ssl_ca_certs: "/etc/queuekit/redis-ca.crt" },
+    });
+    assert.throws(() => renderFlowerCelerySettings("prod", url), /rediss:\/\/ broker URL needs the CA file/);
+    assert.throws(
+      () => renderFlowerCelerySettings("prod", "redis://:x@redis:6379/0", FLOWER_REDIS_CA_FILE),
+      /not rediss:\/\//,
+    );
   });
 });

@@ -193,14 +193,10 @@ describe("host steps", () => {
 describe("host input checks", () => {
   const refused = (i: HostRenderInput, message: RegExp) => assert.throws(() => validateHostInput(i), message);
 
-  it("refuses somaxconn below Redis' backlog, emulation over ssh, a swap size in parts of a MiB, a bad stack name", () => {
+  it("refuses somaxconn below Redis' backlog, a swap size in parts of a MiB, a bad stack name", () => {
     refused(
       input({ connection: ssh, sysctl: { somaxconn: 1024 } }, { redisTcpBacklog: 2048 }),
       /somaxconn \(1024\) is below redis\.tcpBacklog \(2048\)/,
-    );
-    refused(
-      { ...input({ connection: ssh }), host: { ...hostConfig({ connection: ssh }), emulate: true } },
-      /host\.emulate applies to the local target only/,
     );
     refused(
       { ...input({ connection: ssh }), host: { ...hostConfig({ connection: ssh }), swapFile: 3 * MiB + 1 } },

@@ -43,12 +43,6 @@ describe("redis.tls config", () => {
     assert.ok(found, "no issue at redis.tls");
   });
 
-  it("refuses flower.enabled beside it, naming both keys", () => {
-    const found = configRefusal(one({ flower: { enabled: true } })).issues.find((i) => i.path === "flower.enabled");
-    assert.ok(found, "no issue at flower.enabled");
-    assert.match(found.message, /set flower\.enabled to false, or redis\.tls to false/);
-  });
-
   it("accepts beat and the exporter beside it: each gets the stack's CA", () => {
     const config = parseConfig(one({ beat: { enabled: true }, monitoring: { enabled: true } }));
     assert.deepEqual([config.beat.enabled, config.monitoring.enabled], [true, true]);

@@ -124,6 +124,15 @@ describe("VpsHost on this machine", () => {
     assert.match(String(commands.find((c) => c.name === "here-cgroup")?.inputs.create), /memory\.limit_in_bytes/);
   });
 
+  it("emulates a small host over ssh too (test rigs: several hosts carved out of one machine), with its own cgroup", async () => {
+    const host = make("emussh", { connection: ssh, emulate: true }, { sshPrivateKey: KEY, hostName: "b" });
+    await settle();
+    const step = registered.find((r) => r.name === "emussh-cgroup");
+    assert.equal(step?.type, "command:remote:Command");
+    assert.match(String(step?.inputs.create), /\/sys\/fs\/cgroup\/memory\/queuekit-test:b/);
+    assert.equal(host.cgroupParent, "/queuekit-test:b");
+  });
+
   it("leaves daemon.json alone when told to", async () => {
     make("nodocker", { connection: { kind: "local" } }, { docker: { manage: false } });
     await settle();
@@ -133,15 +142,11 @@ describe("VpsHost on this machine", () => {
 });
 
 describe("VpsHost refusals", () => {
-  it("throws before registering anything: ssh without a key, emulation over ssh", () => {
+  it("throws before registering anything: ssh without a key", () => {
     const count = registered.length;
     assert.throws(
       () => make("nokey", { connection: ssh }),
       /ssh connection to root@203\.0\.113\.10:2222 needs sshPrivateKey/,
-    );
-    assert.throws(
-      () => make("emu", { connection: ssh, emulate: true }, { sshPrivateKey: KEY }),
-      /host\.emulate applies to the local target only/,
     );
     assert.equal(registered.length, count);
   });
