@@ -89,19 +89,67 @@ export async function startTestEngine(config?: string): Promise<TestEngine> {
 }
 
 /** Pids of live processes whose command line names a path in `dir`: the engine started here, its containerd. */
-function processesUnder(dir: string): number[] {
+const processesUnder = (dir: string): number[] => pidsWith(`${dir}/`);
+
+/** Pids of live processes (not this one, no zombies) whose space-joined command line contains `needle`. */
+export function pidsWith(needle: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (/\) Z /.test(stat)) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(`${dir}/`)) pids.push(Number(entry));
+      if (/\) Z /.test(readFileSync(`/proc/${entry}/stat`, "utf8"))) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").includes(needle))
+        pids.push(Number(entry));
     } catch {
       // the process ended while we looked
     }
   }
   return pids;
+}
+
+/** Whether `pid` is a live process (not a zombie). */
+export function alive(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** The engine's dockerd command line, to start it again as it was. */
+export const engineArgv = (engine: TestEngine): string[] =>
+  readFileSync(`/proc/${engine.pid()}/cmdline`, "utf8").split("\0").filter(Boolean);
+
+/**
+ * A power cut of the emulated host: `containerPids`, the engine, its containerd and shims, the port proxies of `ports`,
+ * all SIGKILLed at once; then what a reboot clears — every runtime mount and the exec root (a tmpfs, /run/docker, on
+ * a real host). The data root (images, containers, volumes) stays. Returns dockerd's argv for startAgain.
+ */
+export async function powerCut(engine: TestEngine, containerPids: number[], ports: number[] = []): Promise<string[]> {
+  const argv = engineArgv(engine);
+  for (const pid of containerPids) signal(pid, "SIGKILL");
+  for (const pid of processesUnder(engine.dir)) signal(pid, "SIGKILL");
+  for (const port of ports) for (const pid of pidsWith(`-host-port ${port} `)) signal(pid, "SIGKILL");
+  for (let i = 0; i < 60 && [...containerPids, ...processesUnder(engine.dir)].some(alive); i++) await sleep(500);
+  spawnSync("sh", [
+    "-c",
+    `grep -F ' ${engine.dir}/' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l; rm -rf '${engine.dir}/exec'`,
+  ]);
+  return argv;
+}
+
+/** Start the engine again from its argv (after powerCut or a stop) and wait until it answers. */
+export async function startAgain(engine: TestEngine, argv: string[]): Promise<void> {
+  const log = openSync(path.join(engine.dir, "dockerd.log"), "a");
+  spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ["ignore", log, log] }).unref();
+  // After a power cut dockerd first gives up on the dead containers' shims: allow it some minutes.
+  for (let i = 0; engine.docker(["info"]).code !== 0; i++) {
+    if (i > 360) {
+      const text = readFileSync(path.join(engine.dir, "dockerd.log"), "utf8");
+      throw new Error(`the test engine did not answer again within 180 s:\n${text.slice(-4000)}`);
+    }
+    await sleep(500);
+  }
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -4,11 +4,10 @@
 // dockerd killed at once, then the engine started again). Each prints queued / completed / lost / executed twice.
 // Tasks count their runs in a ledger Redis of the test's own on the stack's network.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { openSync, readdirSync, readFileSync } from "node:fs";
-import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { loadImage, startTestEngine, type TestEngine } from "./dockerEngine";
+import { alive, engineArgv, loadImage, powerCut, startAgain, startTestEngine, type TestEngine } from "./dockerEngine";
 import { doctorJson, findingOf, problems, showDoctor } from "./doctorRun";
 import { demoPoolStack, pythonJson, type TestStack, testStackName, waitForNode } from "./harness";
 
@@ -45,28 +44,6 @@ const python = <T>(script: string, request: object): T => pythonJson<T>(script, 
 const sleep = (s: number) => spawnSync("sleep", [String(s)]);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Pids whose command line names `needle`. */
-function pidsWith(needle: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (/\) Z /.test(readFileSync(`/proc/${entry}/stat`, "utf8"))) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").includes(needle))
-        out.push(Number(entry));
-    } catch {
-      // ended while we looked
-    }
-  }
-  return out;
-}
-const alive = (pid: number): boolean => {
-  try {
-    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-};
 const kill = (pid: number, sig: NodeJS.Signals): void => {
   try {
     process.kill(pid, sig);
@@ -74,23 +51,6 @@ const kill = (pid: number, sig: NodeJS.Signals): void => {
     // gone
   }
 };
-
-/** The throw-away engine's dockerd command line, to start it again as it was. */
-const engineArgv = (engine: TestEngine): string[] =>
-  readFileSync(`/proc/${engine.pid()}/cmdline`, "utf8").split("\0").filter(Boolean);
-
-async function startAgain(engine: TestEngine, argv: string[]): Promise<void> {
-  const log = openSync(path.join(engine.dir, "dockerd.log"), "a");
-  spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ["ignore", log, log] }).unref();
-  // After a power cut dockerd first gives up on the dead containers' shims: allow it some minutes.
-  for (let i = 0; engine.docker(["info"]).code !== 0; i++) {
-    if (i > 360) {
-      const text = readFileSync(path.join(engine.dir, "dockerd.log"), "utf8");
-      throw new Error(`the test engine did not answer again within 180 s:\n${text.slice(-4000)}`);
-    }
-    await wait(500);
-  }
-}
 
 describe("faults of the engine: dockerd restarted (live-restore), the host rebooted", () => {
   let engine: TestEngine;
@@ -271,18 +231,7 @@ describe("faults of the engine: dockerd restarted (live-restore), the host reboo
       ...was.map((c) => c.State.Pid),
       ...(JSON.parse(dock("inspect", ledgerName)) as Inspected[]).map((c) => c.State.Pid),
     ];
-    for (const pid of processes) kill(pid, "SIGKILL");
-    const argv = engineArgv(engine);
-    for (const pid of pidsWith(`${engine.dir}/`)) kill(pid, "SIGKILL");
-    for (const port of [PORT, EXPORTER_PORT, LEDGER_PORT])
-      for (const pid of pidsWith(`-host-port ${port} `)) kill(pid, "SIGKILL");
-    for (let i = 0; i < 60 && [...processes, ...pidsWith(`${engine.dir}/`)].some(alive); i++) await wait(500);
-    // What a reboot clears: every runtime mount (container root filesystems, shm, network namespaces) and the exec
-    // root, which lives on a tmpfs (/run/docker) on a real host. The data root — images, containers, volumes — stays.
-    spawnSync("sh", [
-      "-c",
-      `grep -F ' ${engine.dir}/' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l; rm -rf '${engine.dir}/exec'`,
-    ]);
+    const argv = await powerCut(engine, processes, [PORT, EXPORTER_PORT, LEDGER_PORT]);
     await startAgain(engine, argv);
     // Docker starts again what ran before with restart unless-stopped; Redis replays its AOF.
     let now = inspectAll();
