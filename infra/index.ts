@@ -59,11 +59,11 @@ const network = new docker.Network(
   { provider: engine },
 );
 
-// redis.tls: a CA and a server certificate for Redis' alias, loopback and private address, kept as Pulumi secrets.
+// redis.tls: a CA and a server certificate for Redis' alias, loopback, private and bind addresses, kept as Pulumi secrets.
 const redisTls = config.redis.tls
   ? redisTlsMaterial(undefined, "redis-tls", {
       stack,
-      subjectAltNames: tlsSubjectAltNames(REDIS_ALIAS, redisHost.privateAddress),
+      subjectAltNames: tlsSubjectAltNames(REDIS_ALIAS, redisHost.privateAddress, config.redis.bind),
     })
   : undefined;
 
@@ -102,8 +102,12 @@ const swarmPools = (swarm ? plan.workers : []).map(
         publishHeadroomBytes: plan.redis.publishHeadroom.bytes,
         // The tasks run on the nodes' host network: Redis where it is published (redis.bind, required by swarm).
         brokerUrl: pulumi.secret(
-          pulumi.output(redisPassword).apply((p) => brokerUrlAt(p, config.redis.bind, config.redis.port)),
+          pulumi
+            .output(redisPassword)
+            .apply((p) => brokerUrlAt(p, config.redis.bind, config.redis.port, config.redis.tls)),
         ),
+        redisCa: redisTls?.ca,
+        secrets: appSecrets[poolPlan.source],
       },
       { providers: { docker: engine }, dependsOn: [host.ready, redis] },
     ),

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { readTemplate } from "../render/template";
@@ -9,9 +10,15 @@ export interface RedisTlsMaterial {
   readonly key: pulumi.Output<string>;
 }
 
-/** Names the server certificate holds: the Docker alias, loopback (published port, health check), the private address. */
-export const tlsSubjectAltNames = (alias: string, privateAddress?: string): string =>
-  [`DNS:${alias}`, "DNS:localhost", "IP:127.0.0.1", ...(privateAddress ? [`IP:${privateAddress}`] : [])].join(",");
+/**
+ * Names the server certificate holds: the Docker alias, loopback (published port, health check), and each address
+ * clients reach Redis at — its host's private address, the address redis.bind publishes it on (Swarm tasks connect
+ * there) — once each; anything that is not an IP address (redis.bind "none") is skipped.
+ */
+export const tlsSubjectAltNames = (alias: string, ...addresses: (string | undefined)[]): string => {
+  const ips = ["127.0.0.1", ...addresses.filter((a): a is string => a !== undefined && isIP(a) !== 0)];
+  return [`DNS:${alias}`, "DNS:localhost", ...[...new Set(ips)].map((ip) => `IP:${ip}`)].join(",");
+};
 
 const PEM = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----\n?/g;
 

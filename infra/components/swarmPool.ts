@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkerPoolConfig } from "../config/types";
@@ -6,7 +6,13 @@ import type { WorkerPoolPlan } from "../plan/types";
 import { renderCeleryConfig, stopTimeoutOf, workerArgv } from "../render/celery";
 import { readTemplate } from "../render/template";
 import { rotatedLogs } from "../render/logs";
-import { plainEnvs } from "../render/appEnv";
+import {
+  fileSecretNames,
+  plainEnvs,
+  SECRET_FILE_MODE,
+  SECRETS_DIR,
+  secretsOwnerOf,
+} from "../render/appEnv";
 import { kitLabels } from "./common";
 
 export interface SwarmPoolArgs {
@@ -17,13 +23,18 @@ export interface SwarmPoolArgs {
   readonly plan: WorkerPoolPlan;
   readonly routes: Readonly<Record<string, string>>;
   readonly publishHeadroomBytes: number;
-  /** redis://… with the password (secret), at an address the nodes' host network reaches (redis.bind). */
+  /** redis://… with the password (secret), at an address the nodes' host network reaches (redis.bind); rediss:// with redis.tls. */
   readonly brokerUrl: pulumi.Input<string>;
+  /** With redis.tls: the stack's CA certificate (PEM), a Swarm config beside the celeryconfig that points at it. */
+  readonly redisCa?: pulumi.Input<string>;
+  /** The pool's secret values by name: each a Swarm secret under /run/secrets (the config refuses env-mode ones). */
+  readonly secrets?: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
 const configDir = "/etc/queuekit";
 /** Swarm secrets are files under /run/secrets: the celeryconfig (broker password) is one, imported from there. */
-const secretDir = "/run/secrets";
+const secretDir = SECRETS_DIR;
+const redisCaFile = `${configDir}/redis-ca.crt`;
 const LIVENESS_FILE = "/tmp/queuekit-alive";
 const LIVENESS_MAX_AGE_S = 35;
 /** The container path's /tmp (16m): Swarm's tmpfs takes a size and a mode, not noexec/nosuid. */
@@ -36,6 +47,12 @@ const TMPFS_BYTES = 16 * 2 ** 20;
 const nameOf = (base: string, content: string): string =>
   `${base.slice(0, 51)}-${createHash("sha256").update(content).digest("hex").slice(0, 12)}`;
 const b64 = (text: string): string => Buffer.from(text).toString("base64");
+/**
+ * An app secret's Swarm name: its content tag keyed by the broker URL (it holds the stack's Redis password), so the
+ * name, which `docker secret ls` shows, gives no way to test guesses of a short secret value.
+ */
+const keyedNameOf = (base: string, key: string, value: string): string =>
+  `${base.slice(0, 51)}-${createHmac("sha256", key).update(value).digest("hex").slice(0, 12)}`;
 
 /** Seconds as Go prints a duration (1830 → "30m30s"): the engine's reading of the input, so a second up sees no change. */
 export function goDuration(seconds: number): string {
@@ -123,6 +140,7 @@ export class SwarmPool extends pulumi.ComponentResource {
           brokerUrl,
           routes: args.routes,
           publishHeadroomBytes: args.publishHeadroomBytes,
+          ...(args.redisCa !== undefined && { tlsCaFile: redisCaFile }),
         }),
       ),
     );
@@ -143,6 +161,46 @@ export class SwarmPool extends pulumi.ComponentResource {
       { parent: this },
     );
     const [uid, gid] = pool.runAs.split(":");
+    const ca =
+      args.redisCa !== undefined
+        ? new docker.ServiceConfig(
+            `${name}-redis-ca`,
+            {
+              name: pulumi.output(args.redisCa).apply((pem) => nameOf(`${this.serviceName}-ca`, pem)),
+              data: pulumi.output(args.redisCa).apply(b64),
+            },
+            { parent: this },
+          )
+        : undefined;
+    // File secrets: one Swarm secret each, mounted where a container pool's worker finds them (0400, its uid).
+    const appFiles = fileSecretNames(pool).map((secretName) => {
+      const value = args.secrets?.[secretName];
+      if (!value) throw new Error(`workers.${pool.name}: secret ${secretName} has no value`);
+      const appSecret = new docker.Secret(
+        `${name}-secret-${secretName}`,
+        {
+          name: pulumi.unsecret(
+            pulumi
+              .all([value, args.brokerUrl])
+              .apply(([v, key]) => keyedNameOf(`${this.serviceName}-${secretName}`, key, v)),
+          ),
+          data: pulumi.secret(value.apply(b64)),
+          labels,
+        },
+        { parent: this },
+      );
+      return {
+        resource: appSecret,
+        mount: {
+          secretId: appSecret.id,
+          secretName: appSecret.name,
+          fileName: `${secretDir}/${secretName}`,
+          fileUid: String(secretsOwnerOf(pool)),
+          fileGid: gid,
+          fileMode: Number.parseInt(SECRET_FILE_MODE, 8),
+        },
+      };
+    });
     const task = swarmTaskSpec({ stack, pool, plan, image: args.image ?? pool.image });
     this.service = new docker.Service(
       name,
@@ -163,6 +221,7 @@ export class SwarmPool extends pulumi.ComponentResource {
                 fileName: `${configDir}/queuekit_celery.py`,
                 fileMode: 0o444,
               },
+              ...(ca ? [{ configId: ca.id, configName: ca.name, fileName: redisCaFile, fileMode: 0o444 }] : []),
             ],
             secrets: [
               {
@@ -173,6 +232,7 @@ export class SwarmPool extends pulumi.ComponentResource {
                 fileGid: gid,
                 fileMode: 0o400,
               },
+              ...appFiles.map((f) => f.mount),
             ],
           },
           // The node's own network: Redis, a container published on redis.bind, answers there on every engine.
@@ -180,7 +240,7 @@ export class SwarmPool extends pulumi.ComponentResource {
         },
         // Swarm's default update (one task at a time, stop-first): a node never holds two of this pool's limits at once.
       },
-      { parent: this, dependsOn: [secret, helper] },
+      { parent: this, dependsOn: [secret, helper, ...(ca ? [ca] : []), ...appFiles.map((f) => f.resource)] },
     );
     this.registerOutputs({ ...summary, service: this.service.name });
   }

@@ -24,11 +24,11 @@ export const poolSwarmSchema = strict("workers[].swarm", {
 interface SwarmRuleInput {
   readonly orchestrator: Orchestrator;
   readonly hosts?: unknown;
-  readonly redis: { readonly bind: string; readonly tls?: unknown };
+  readonly redis: { readonly bind: string };
   readonly workers: readonly {
     readonly swarm?: PoolSwarmConfig;
     readonly swap: number;
-    readonly secrets?: readonly unknown[];
+    readonly secrets?: readonly { readonly as: "file" | "env" }[];
   }[];
 }
 
@@ -58,12 +58,6 @@ export function swarmRuleIssues(c: SwarmRuleInput): { path: PropertyKey[]; messa
       message:
         "the swarm's tasks reach Redis where it is published: set redis.bind to an address every node reaches (127.0.0.1 on a single-node swarm, else the manager's private address)",
     });
-  if (c.redis.tls)
-    issues.push({
-      path: ["redis", "tls"],
-      message:
-        "the swarm orchestrator does not deliver Redis' CA to its tasks yet: remove redis.tls, or use orchestrator: containers",
-    });
   c.workers.forEach((w, i) => {
     if (w.swap > 0)
       issues.push({
@@ -71,11 +65,12 @@ export function swarmRuleIssues(c: SwarmRuleInput): { path: PropertyKey[]; messa
         message:
           "a Swarm service cannot limit swap (no --memory-swap): remove allowSwap and swap, or use orchestrator: containers",
       });
-    if (w.secrets && w.secrets.length > 0)
+    // A secret in the task's env would make the whole taskSpec a secret: hidden from previews and the policy pack.
+    if (w.secrets?.some((secret) => secret.as === "env"))
       issues.push({
-        path: ["workers", i, "secrets"],
+        path: ["workers", i, "secretsAsEnv"],
         message:
-          "the swarm orchestrator does not deliver app secrets yet: use orchestrator: containers for this pool's stack, or pass them as env settings",
+          "Swarm delivers secrets as files (/run/secrets/<name>, as the file secrets of container pools): remove secretsAsEnv and read the file, or use orchestrator: containers",
       });
   });
   return issues;

@@ -67,6 +67,22 @@ describe("redis.tls config", () => {
   });
 });
 
+describe("redis.tls certificate names", () => {
+  it("the alias, loopback, and each address clients reach Redis at, once; redis.bind none is no address", () => {
+    assert.equal(tlsSubjectAltNames("redis"), "DNS:redis,DNS:localhost,IP:127.0.0.1");
+    assert.equal(
+      tlsSubjectAltNames("redis", "10.0.0.2", "10.0.0.2"),
+      "DNS:redis,DNS:localhost,IP:127.0.0.1,IP:10.0.0.2",
+    );
+    assert.equal(tlsSubjectAltNames("redis", undefined, "none"), "DNS:redis,DNS:localhost,IP:127.0.0.1");
+    assert.equal(tlsSubjectAltNames("redis", undefined, "127.0.0.1"), "DNS:redis,DNS:localhost,IP:127.0.0.1");
+    assert.equal(
+      tlsSubjectAltNames("redis", undefined, "192.168.5.1"),
+      "DNS:redis,DNS:localhost,IP:127.0.0.1,IP:192.168.5.1",
+    );
+  });
+});
+
 describe("redis.tls material", () => {
   it("makes a CA and a server certificate for the alias, loopback and the private address, verified by openssl", () => {
     const pems = generate(tlsSubjectAltNames("redis", "10.0.0.2"));

@@ -2,6 +2,7 @@
 // under pulumi.runtime.setMocks): replicas, limit and reservation from the plan, placement from the config.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { goDuration, SwarmPool, swarmTaskSpec } from "../../infra/components/swarmPool";
 import { parseConfig } from "../../infra/config/parse";
@@ -26,6 +27,8 @@ const swarmConfig = {
   orchestrator: "swarm",
   workers: [pool],
 };
+/** A secret input as the mocks record it: the value inside Pulumi's secret wrapper. */
+const unwrap = (input: unknown): string => (typeof input === "string" ? input : (input as { value: string }).value);
 const issueAt = (raw: unknown, path: string) => configRefusal(raw).issues.find((i) => i.path === path);
 
 describe("config: orchestrator and workers[].swarm", () => {
@@ -58,10 +61,10 @@ describe("config: orchestrator and workers[].swarm", () => {
     ],
     ["Redis not published", { ...swarmConfig, redis: {} }, "redis.bind", /127\.0\.0\.1 on a single-node swarm/],
     [
-      "Redis TLS (its CA is not delivered to tasks)",
-      { ...swarmConfig, redis: { bind: "127.0.0.1", tls: true } },
-      "redis.tls",
-      /does not deliver Redis' CA/,
+      "an env-mode secret (it would make the whole taskSpec a secret)",
+      { ...swarmConfig, workers: [{ ...pool, secrets: { DATABASE_URL: "x" }, secretsAsEnv: ["DATABASE_URL"] }] },
+      "workers[0].secretsAsEnv",
+      /Swarm delivers secrets as files/,
     ],
     [
       "swap (Swarm has no --memory-swap)",
@@ -138,5 +141,71 @@ describe("the Swarm service of a pool", () => {
     assert.equal(secrets.length, 1);
     assert.ok((secrets[0]!.inputs["name"] as string).length <= 64);
     assert.ok(!JSON.stringify(s).includes("pw-under-test"), "the broker password is in the secret only");
+  });
+});
+
+describe("the Swarm service of a pool with app secrets and redis.tls", () => {
+  const raw = {
+    ...swarmConfig,
+    redis: { bind: "127.0.0.1", tls: true },
+    workers: [{ ...pool, name: "app", secrets: { API_TOKEN: "x" } }],
+  };
+  const config = parseConfig(raw);
+  const plan = planMemory(config).workers[0]!;
+  const token = "short";
+  let s: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the mocks' inputs are untyped JSON
+  let secrets: Registered[];
+
+  before(async () => {
+    new SwarmPool("workers-app", {
+      stack: "swt",
+      pool: config.workers[0]!,
+      plan,
+      routes: {},
+      publishHeadroomBytes: 0,
+      brokerUrl: pulumi.secret("rediss://:pw-under-test@127.0.0.1:6379/0"),
+      redisCa: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+      secrets: { API_TOKEN: pulumi.secret(token) },
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    s = registered.find((r) => r.type === "docker:index/service:Service" && r.name === "workers-app")!.inputs;
+    secrets = registered.filter((r) => r.type === "docker:index/secret:Secret" && r.name.startsWith("workers-app"));
+  });
+
+  it("the file secret is a Swarm secret at /run/secrets/<name>, 0400, the worker's uid; its name tells nothing", () => {
+    const mounted = (s["taskSpec"].containerSpec.secrets as { fileName: string; fileUid: string; fileMode: number }[])
+      .map((m) => [m.fileName, m.fileUid, m.fileMode])
+      .sort();
+    assert.deepEqual(mounted, [
+      ["/run/secrets/API_TOKEN", "1000", 0o400],
+      ["/run/secrets/queuekit_celeryconfig.py", "1000", 0o400],
+    ]);
+    const appSecret = secrets.find((r) => r.name === "workers-app-secret-API_TOKEN");
+    assert.ok(appSecret, secrets.map((r) => r.name).join(", "));
+    const name = appSecret.inputs["name"] as string;
+    assert.match(name, /^qk-swt-worker-app-API_TOKEN-[0-9a-f]{12}$/);
+    // Keyed by the broker URL: the plain hash of the value would let anyone who lists secrets test guesses.
+    const plain = createHash("sha256").update(token).digest("hex").slice(0, 12);
+    assert.ok(!name.endsWith(plain), "the name is not the value's plain hash");
+    assert.equal(Buffer.from(unwrap(appSecret.inputs["data"]), "base64").toString(), token);
+  });
+
+  it("the CA is a config at /etc/queuekit/redis-ca.crt the celeryconfig verifies against; no secret in the taskSpec", () => {
+    assert.ok(!("API_TOKEN" in s["taskSpec"].containerSpec.env), "a file secret is not in the env");
+    assert.ok(!JSON.stringify(s).includes(token) && !JSON.stringify(s).includes("pw-under-test"));
+    const configs = (s["taskSpec"].containerSpec.configs as { fileName: string; fileMode: number }[]).map((c) => [
+      c.fileName,
+      c.fileMode,
+    ]);
+    assert.deepEqual(configs, [
+      ["/etc/queuekit/queuekit_celery.py", 0o444],
+      ["/etc/queuekit/redis-ca.crt", 0o444],
+    ]);
+    const conf = secrets.find((r) => r.name === "workers-app-celeryconfig")!;
+    const text = Buffer.from(unwrap(conf.inputs["data"]), "base64").toString();
+    assert.match(
+      text,
+      /broker_use_ssl = \{"ssl_cert_reqs": ssl\.CERT_REQUIRED, "ssl_ca_certs": "\/etc\/queuekit\/redis-ca\.crt"\}/,
+    );
   });
 });
