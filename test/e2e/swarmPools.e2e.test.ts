@@ -4,17 +4,20 @@
 // a second up that changes nothing, and a destroy that leaves nothing on the engine.
 // Ports 29201 (Redis on loopback), 29211 (exporter), 29290 (swarm control plane), 29291/udp (data path).
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadImage, type TestEngine } from "./dockerEngine";
-import { pythonJson, TestStack, testStackName, waitForNode } from "./harness";
+import { pythonJson, repo, TestStack, testStackName, waitForNode } from "./harness";
 import { startSwarmEngine } from "./swarm";
 
 const PORT = 29201;
 const IMAGES = ["queuekit/redis:7-local", "queuekit/celery-demo:local", "queuekit/redis-exporter:local"];
 const CONSTRAINT = "node.labels.queuekit==workers";
+const TOKEN = `tok-${process.pid}-swarm`;
 
 interface Outputs {
   redisUrl: string;
@@ -121,6 +124,71 @@ describe("worker pools as Swarm services on a single-node swarm", { timeout: 1_8
     // The reservation is the scheduler's alone: the engine sets no soft limit (MemoryReservation) on the task.
     for (const line of limits.split("\n"))
       assert.equal(line.split(" ")[0], String(out.memoryPlan.workers[0]!.limit.bytes));
+  });
+
+  it("redis.tls and an app secret: the tasks verify Redis against the stack's CA and read the secret's file", () => {
+    const file = path.join(repo, `Pulumi.${stack.name}.yaml`);
+    const text = readFileSync(file, "utf8");
+    assert.ok(text.includes(`    port: ${PORT}\n`), "the stack's Redis port line");
+    writeFileSync(file, text.replace(`    port: ${PORT}\n`, `    port: ${PORT}\n    tls: true\n`));
+    const set = stack.pulumi(`config set --secret --path 'queuekit:workers[0].secrets.API_TOKEN' '${TOKEN}'`);
+    assert.equal(set.code, 0, set.stderr);
+    const up = stack.pulumi("up --yes --skip-preview");
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    console.log(`# pulumi up, redis.tls and a secret switched on: ${up.seconds.toFixed(1)} s`);
+    out = JSON.parse(stack.pulumi("stack output --json --show-secrets").stdout) as Outputs;
+    assert.match(out.redisUrl, /^rediss:\/\//);
+    const service = out.workerServices[0]!;
+    const running = (): string[] =>
+      dock("ps", "-q", "--filter", `label=com.docker.swarm.service.name=${service}`).split("\n").filter(Boolean);
+    // The update replaces the tasks one at a time: wait for the new spec's two tasks alone.
+    let tasks = running();
+    for (let i = 0; i < 180; i++) {
+      const settled = dock(
+        "service",
+        "ps",
+        service,
+        "--filter",
+        "desired-state=running",
+        "--format",
+        "{{.CurrentState}}",
+      );
+      tasks = running();
+      if (tasks.length === 2 && settled.split("\n").every((l) => l.startsWith("Running"))) break;
+      spawnSync("sleep", ["1"]);
+    }
+    assert.equal(tasks.length, 2, "two running tasks after the update");
+    const task = tasks[0]!;
+    const conf = dock("exec", task, "cat", "/run/secrets/queuekit_celeryconfig.py");
+    assert.match(
+      conf,
+      /broker_use_ssl = \{"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": "\/etc\/queuekit\/redis-ca.crt"\}/,
+    );
+    assert.match(dock("exec", task, "cat", "/etc/queuekit/redis-ca.crt"), /^-----BEGIN CERTIFICATE-----/);
+    // A task sent from inside a task container (its celeryconfig, over TLS), run by a replica, reading the secret file.
+    let seen: { API_TOKEN: { from: string; sha256: string; mode: string; uid: number; reader: number } } | undefined;
+    for (let i = 0; i < 30 && !seen; i++) {
+      const r = engine.docker([
+        "exec",
+        task,
+        "python3",
+        "-c",
+        "import json; from demo import settings_digest; print(json.dumps(settings_digest.delay(['API_TOKEN']).get(timeout=60)))",
+      ]);
+      if (r.code === 0) seen = JSON.parse(r.stdout.trim().split("\n").pop()!);
+      else spawnSync("sleep", ["2"]);
+    }
+    assert.ok(seen, "settings_digest ran over TLS");
+    console.log(`# over TLS on the swarm: API_TOKEN ${JSON.stringify(seen.API_TOKEN)}`);
+    assert.equal(seen.API_TOKEN.from, "file");
+    assert.equal(seen.API_TOKEN.sha256, createHash("sha256").update(TOKEN).digest("hex"));
+    assert.equal(seen.API_TOKEN.mode, "0o400");
+    assert.equal(seen.API_TOKEN.uid, seen.API_TOKEN.reader, "owned by the worker's uid");
+    // Plain text is refused on Redis' port now; the secret's value is in no service spec or secret name.
+    const plain = spawnSync("bash", ["-c", `timeout 5 redis-cli -p ${PORT} PING 2>&1`], { encoding: "utf8" });
+    assert.doesNotMatch(plain.stdout, /PONG|NOAUTH/);
+    const specs = dock("service", "inspect", service) + dock("secret", "ls", "--format", "{{.Name}}");
+    assert.ok(!specs.includes(TOKEN), "the secret's value in a spec or a name");
   });
 
   it("the policy pack passes the stack; a second up changes nothing", () => {
