@@ -33,8 +33,7 @@ function listenBlock(port: number, tlsDir?: string): string {
   ].join("\n");
 }
 
-/** Where Redis' container has its TLS files with redis.tls (ca.crt, server.crt, server.key): beside redis.conf. */
-export const REDIS_TLS_DIR = "/usr/local/etc/redis/tls";
+export { REDIS_TLS_DIR } from "../../policies/contract/redis";
 
 const policyReasons: Record<MaxmemoryPolicy, string> = {
   noeviction: "Full memory rejects new writes (the producer sees an error) instead of deleting queued tasks.",

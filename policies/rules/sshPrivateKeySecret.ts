@@ -1,17 +1,27 @@
 import { resourceRule } from "../lib/ruleKit/rule";
 import { TYPES } from "../lib/extract/resource";
 import { isRecord, isSentinel, unproxy } from "../lib/parse/propertyValues";
+import { REDIS_TLS_KEY_FILE } from "../contract/redis";
 
 const PEM_PRIVATE_KEY = /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/;
 /** Where the command provider expects the key, and stores it as a secret (its SDK wraps `connection` in pulumi.secret). */
 const KEY_HOMES = [/^connection\.privateKey$/, /^connection\.proxy\.privateKey$/];
+/** A container upload's content, by index: the key is allowed there when the upload's file is a TLS key file. */
+const UPLOAD_CONTENT = /^uploads\[(\d+)\]\.content$/;
 
-export const sshPrivateKeySecret = resourceRule<{ allowedPaths: string[] }>(
+export const sshPrivateKeySecret = resourceRule<{ allowedPaths: string[]; tlsKeyFiles: string[] }>(
   {
     name: "ssh-private-key-secret",
     description:
       "SSH private key material appears only in a remote command's connection.privateKey — never in scripts, environment, triggers, files or container settings.",
     config: {
+      tlsKeyFiles: {
+        type: "array",
+        items: { type: "string" },
+        default: [REDIS_TLS_KEY_FILE],
+        description:
+          "Container upload destinations that are a TLS server's own key (not an SSH key): the server needs it on disk. Default: the kit's Redis TLS key (redis.tls), uploaded as a Pulumi secret.",
+      },
       allowedPaths: {
         type: "array",
         items: { type: "string" },
@@ -39,9 +49,18 @@ export const sshPrivateKeySecret = resourceRule<{ allowedPaths: string[] }>(
   ],
   async (r, ctx) => {
     const allowed = new Set(ctx.config.allowedPaths);
-    for (const [path, text] of await textsOf(unproxy(r.props))) {
+    const props = unproxy(r.props);
+    const tlsKeyFiles = new Set(ctx.config.tlsKeyFiles);
+    const uploads = isRecord(props) && Array.isArray(props["uploads"]) ? (props["uploads"] as unknown[]) : [];
+    const isTlsKeyUpload = (path: string): boolean => {
+      const i = UPLOAD_CONTENT.exec(path)?.[1];
+      const upload = i === undefined ? undefined : uploads[Number(i)];
+      return isRecord(upload) && typeof upload["file"] === "string" && tlsKeyFiles.has(upload["file"]);
+    };
+    for (const [path, text] of await textsOf(props)) {
       if (!PEM_PRIVATE_KEY.test(text)) continue;
       if (KEY_HOMES.some((re) => re.test(path)) || allowed.has(path)) continue;
+      if (r.type === TYPES.container && isTlsKeyUpload(path)) continue;
       ctx.violation(`${path} holds a private key in clear text.`);
     }
   },

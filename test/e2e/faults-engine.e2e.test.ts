@@ -83,6 +83,18 @@ describe("faults of the engine: dockerd restarted (live-restore), the host reboo
     };
   };
   const waitForWorker = (): void => waitForNode(broker, out.workerNodes[0]!, 120);
+  /** Until every container of the stack that has a health check reports healthy (the doctor warns while "starting"). */
+  const waitHealthy = (): void => {
+    for (let i = 0; i < 120; i++) {
+      if (inspectAll().every((c) => (c.State.Health?.Status ?? "healthy") === "healthy")) return;
+      sleep(1);
+    }
+    assert.fail(
+      `not healthy after 120 s: ${inspectAll()
+        .map((c) => `${c.Name} ${c.State.Health?.Status}`)
+        .join(", ")}`,
+    );
+  };
   const tally = (what: string, tokens: string[], w: Waited) => {
     const completed = tokens.filter((t) => (w.counts[t] ?? 0) > 0).length;
     const lost = tokens.filter((t) => (w.counts[t] ?? 0) === 0);
@@ -164,6 +176,7 @@ describe("faults of the engine: dockerd restarted (live-restore), the host reboo
       "nothing of the stack on the shared engine",
     );
     // The doctor follows the stack's docker:host to this engine: every container found, every row ok.
+    waitHealthy();
     const r = doctorJson(stack);
     showDoctor("fresh stack on a throw-away engine (docker:host)", r);
     assert.equal(r.code, 0, problems(r).join("\n"));
@@ -207,6 +220,7 @@ describe("faults of the engine: dockerd restarted (live-restore), the host reboo
     assert.deepEqual(lost, []);
     assert.deepEqual(twice, []);
     // The doctor names the restart and that live-restore kept every one of the stack's containers running.
+    waitHealthy();
     const r = doctorJson(stack);
     showDoctor("dockerd restarted under live-restore", r);
     assert.deepEqual(

@@ -118,6 +118,8 @@ func Provider(version string, metadata []byte) tfbridge.ProviderInfo {
 		if tf == "docker_image" || tf == "docker_registry_image" {
 			r.PreCheckCallback = refuseDroppedBuildInputs(class)
 		}
+		r.DeleteBeforeReplace = DeleteFirst[tf]
+		r.UniqueNameFields = UniqueNames[tf]
 		info.Resources[tf] = r
 	}
 	for tf, fn := range DataSources {
@@ -138,6 +140,20 @@ var ResourceFieldOverrides = map[string]map[string]*tfbridge.SchemaInfo{
 		"command":           {Name: "command"},          // bridge: commands
 		"networks_advanced": {Name: "networksAdvanced"}, // bridge: networksAdvanceds
 	},
+}
+
+// DeleteFirst: resources replaced by deleting the old one first, whatever their name does. A container keeps its
+// published host ports across a replacement, so the new one could not bind them while the old one runs.
+var DeleteFirst = map[string]bool{
+	"docker_container": true,
+}
+
+// UniqueNames: resources whose given name tells the bridge how to replace them. A given name is otherwise taken to
+// collide (delete first); a Swarm secret or config named by its content gets a new name with every change, so the
+// new one is created first, the service moves to it, and only then the old one (in use until then) is deleted.
+var UniqueNames = map[string][]string{
+	"docker_secret": {"name"},
+	"docker_config": {"name"},
 }
 
 // ConfigOverrides: provider configuration, Terraform name -> the SDK's spelling.

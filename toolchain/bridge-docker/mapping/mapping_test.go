@@ -144,3 +144,19 @@ func TestRefuseDroppedBuildInputs(t *testing.T) {
 		t.Errorf("a secret value must be refused without showing it: %v", err)
 	}
 }
+
+// TestReplaceOrder: a container is always deleted first (its host ports); a Swarm secret or config named by its
+// content is created first when its name changes (the service still uses the old one until it moves).
+func TestReplaceOrder(t *testing.T) {
+	info := Provider("5.2.0", nil)
+	if !info.Resources["docker_container"].DeleteBeforeReplace {
+		t.Error("docker_container: want DeleteBeforeReplace")
+	}
+	for _, tf := range []string{"docker_secret", "docker_config"} {
+		r := info.Resources[tf]
+		if r.DeleteBeforeReplace || len(r.UniqueNameFields) != 1 || r.UniqueNameFields[0] != "name" {
+			t.Errorf("%s: want create-first when its name changes, got DeleteBeforeReplace %v, UniqueNameFields %v",
+				tf, r.DeleteBeforeReplace, r.UniqueNameFields)
+		}
+	}
+}
