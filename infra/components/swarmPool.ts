@@ -6,13 +6,7 @@ import type { WorkerPoolPlan } from "../plan/types";
 import { renderCeleryConfig, stopTimeoutOf, workerArgv } from "../render/celery";
 import { readTemplate } from "../render/template";
 import { rotatedLogs } from "../render/logs";
-import {
-  fileSecretNames,
-  plainEnvs,
-  SECRET_FILE_MODE,
-  SECRETS_DIR,
-  secretsOwnerOf,
-} from "../render/appEnv";
+import { fileSecretNames, plainEnvs, SECRET_FILE_MODE, SECRETS_DIR, secretsOwnerOf } from "../render/appEnv";
 import { kitLabels } from "./common";
 
 export interface SwarmPoolArgs {

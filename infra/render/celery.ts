@@ -46,8 +46,11 @@ export interface CeleryConfigInput {
   readonly tlsCaFile?: string;
 }
 
-/** Celery's TLS settings for a rediss:// broker and result backend: verify Redis against the stack's CA. */
-export function tlsBlock(brokerUrl: string, caFile: string | undefined): string {
+/**
+ * Celery's TLS settings for a rediss:// broker and result backend: verify Redis against the stack's CA. `certReqs`:
+ * the Python expression of ssl_cert_reqs — `"required"` where redis-py's asyncio client reads it (it takes a string).
+ */
+export function tlsBlock(brokerUrl: string, caFile: string | undefined, certReqs = "ssl.CERT_REQUIRED"): string {
   const tls = brokerUrl.startsWith("rediss://");
   if (tls !== (caFile !== undefined))
     throw new Error(
@@ -56,7 +59,7 @@ export function tlsBlock(brokerUrl: string, caFile: string | undefined): string 
         : "tlsCaFile is given but the broker URL is not rediss://",
     );
   if (!caFile) return "";
-  const options = `{"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": ${JSON.stringify(caFile)}}`;
+  const options = `{"ssl_cert_reqs": ${certReqs}, "ssl_ca_certs": ${JSON.stringify(caFile)}}`;
   return [
     "",
     "# redis.tls: Redis listens with TLS only; its certificate must chain to the stack's CA (no unverified fallback).",

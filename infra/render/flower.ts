@@ -36,7 +36,8 @@ export function renderFlowerCelerySettings(stack: string, brokerUrl: string, tls
     `# Celery settings of Flower in stack ${stack}: the broker it watches (the password is a Pulumi secret).`,
     `broker_url = ${JSON.stringify(brokerUrl)}`,
     "broker_connection_retry_on_startup = True",
-    tlsBlock(brokerUrl, tlsCaFile),
+    // Flower's broker page uses redis-py's asyncio client: 4.3 (Debian's) sets no verify mode from ssl.CERT_REQUIRED.
+    tlsBlock(brokerUrl, tlsCaFile, JSON.stringify("required")),
     "",
   ].join("\n");
 }

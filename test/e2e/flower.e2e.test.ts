@@ -195,7 +195,7 @@ describe("flower: basic auth from a secret, on loopback, planned", () => {
     assert.match(tls.redisUrl, /^rediss:\/\//);
     const settings = docker(`exec ${tls.flowerContainer} cat /etc/queuekit/queuekit_flower_celery.py`);
     assert.match(settings, /^broker_url = "rediss:\/\//m);
-    assert.match(settings, /ssl_cert_reqs": ssl\.CERT_REQUIRED, "ssl_ca_certs": "\/etc\/queuekit\/redis-ca\.crt"/);
+    assert.match(settings, /ssl_cert_reqs": "required", "ssl_ca_certs": "\/etc\/queuekit\/redis-ca\.crt"/);
     const auth = { headers: { Authorization: basic(USER, password) } };
     let workers: Record<string, unknown> = {};
     for (let i = 0; i < 90 && Object.keys(workers).length === 0; i++) {
@@ -207,7 +207,7 @@ describe("flower: basic auth from a secret, on loopback, planned", () => {
     // The queue lengths come from Flower's own Redis client (its broker page): over TLS with the same CA.
     const lengths = await fetch(`${tls.flowerUrl}/api/queues/length`, auth);
     const body = await lengths.text();
-    assert.equal(lengths.status, 200, body);
+    assert.equal(lengths.status, 200, `${body}\n${ok(`docker logs --tail 60 ${tls.flowerContainer} 2>&1`).stdout}`);
     const queues = (JSON.parse(body) as { active_queues: { name: string; messages: number }[] }).active_queues;
     console.log(`flower over TLS: workers ${Object.keys(workers).join(", ")}; queues ${JSON.stringify(queues)}`);
     assert.deepEqual(

@@ -146,14 +146,14 @@ describe("flower render", () => {
 
   it("with redis.tls: a rediss:// broker verified against the stack's CA beside it, never unverified", () => {
     const url = "rediss://:br0ker@redis:6379/0";
-    const settings = pyRead(
-      `${renderFlowerCelerySettings("prod", url, FLOWER_REDIS_CA_FILE)}\nbroker_use_ssl["ssl_cert_reqs"] = int(broker_use_ssl["ssl_cert_reqs"])`,
-      ["broker_url", "broker_use_ssl"],
-    );
-    // ssl.CERT_REQUIRED is 2.
+    const settings = pyRead(renderFlowerCelerySettings("prod", url, FLOWER_REDIS_CA_FILE), [
+      "broker_url",
+      "broker_use_ssl",
+    ]);
+    // "required": what redis-py's sync and asyncio clients both turn into ssl.CERT_REQUIRED.
     assert.deepEqual(settings, {
       broker_url: url,
-      broker_use_ssl: { ssl_cert_reqs: 2, ssl_ca_certs: "/etc/queuekit/redis-ca.crt" },
+      broker_use_ssl: { ssl_cert_reqs: "required", ssl_ca_certs: "/etc/queuekit/redis-ca.crt" },
     });
     assert.throws(() => renderFlowerCelerySettings("prod", url), /rediss:\/\/ broker URL needs the CA file/);
     assert.throws(
