@@ -4,12 +4,12 @@
 // silently dropped. `pulumi import` of a container started by the docker CLI recovers its inputs.
 // Runs with whichever docker plugin scripts/toolchain.sh provides (QUEUEKIT_DOCKER_PROVIDER); published ports 27000-27099.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import ts from "typescript";
 import { docker, ok, repo, sh, type Result } from "./harness";
+import { sdkInputs } from "./sdkInputs";
 
 type Json = Record<string, unknown>;
 type Inspect = Json & { HostConfig: Json; Config: Json; State: Json; NetworkSettings: Json };
@@ -19,19 +19,6 @@ const pid = process.pid;
 const stack = `conf-${pid}`;
 const prefix = `qk-${stack}`;
 const labels = [{ label: "queuekit.stack", value: stack }];
-
-/** Input names of an `…Args` interface in the installed @pulumi/docker SDK's declarations. */
-function sdkInputs(file: string, iface: string): string[] {
-  const dts = path.join(repo, "node_modules/@pulumi/docker", `${file}.d.ts`);
-  const src = ts.createSourceFile(dts, readFileSync(dts, "utf8"), ts.ScriptTarget.Latest);
-  const names: string[] = [];
-  src.forEachChild((n) => {
-    if (ts.isInterfaceDeclaration(n) && n.name.text === iface)
-      n.members.forEach((m) => m.name && ts.isIdentifier(m.name) && names.push(m.name.text));
-  });
-  assert.ok(names.length > 0, `${iface} not found in ${dts}`);
-  return names.sort();
-}
 
 /** A throw-away Pulumi program (plain JS, the repo's node_modules) whose resources come from a JSON spec. */
 class SpecStack {

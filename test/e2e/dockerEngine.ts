@@ -71,7 +71,7 @@ export async function startTestEngine(config?: string): Promise<TestEngine> {
       for (const pid of processesUnder(dir)) signal(pid, "SIGTERM");
       for (let i = 0; i < 60 && processesUnder(dir).length > 0; i++) await sleep(500);
       for (const pid of processesUnder(dir)) signal(pid, "SIGKILL");
-      spawnSync("sh", ["-c", `grep -F ' ${dir}/' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`]);
+      unmountUnder(dir);
       rmSync(dir, { recursive: true, force: true });
       spawnSync("ip", ["link", "delete", bridge]);
       for (const id of networks.filter(Boolean)) spawnSync("ip", ["link", "delete", `br-${id.slice(0, 12)}`]);
@@ -92,7 +92,7 @@ export async function startTestEngine(config?: string): Promise<TestEngine> {
 const processesUnder = (dir: string): number[] => pidsWith(`${dir}/`);
 
 /** Pids of live processes (not this one, no zombies) whose space-joined command line contains `needle`. */
-export function pidsWith(needle: string): number[] {
+function pidsWith(needle: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
@@ -108,7 +108,7 @@ export function pidsWith(needle: string): number[] {
 }
 
 /** Whether `pid` is a live process (not a zombie). */
-export function alive(pid: number): boolean {
+function alive(pid: number): boolean {
   try {
     return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
@@ -117,7 +117,7 @@ export function alive(pid: number): boolean {
 }
 
 /** The engine's dockerd command line, to start it again as it was. */
-export const engineArgv = (engine: TestEngine): string[] =>
+const engineArgv = (engine: TestEngine): string[] =>
   readFileSync(`/proc/${engine.pid()}/cmdline`, "utf8").split("\0").filter(Boolean);
 
 /**
@@ -131,22 +131,37 @@ export async function powerCut(engine: TestEngine, containerPids: number[], port
   for (const pid of processesUnder(engine.dir)) signal(pid, "SIGKILL");
   for (const port of ports) for (const pid of pidsWith(`-host-port ${port} `)) signal(pid, "SIGKILL");
   for (let i = 0; i < 60 && [...containerPids, ...processesUnder(engine.dir)].some(alive); i++) await sleep(500);
-  spawnSync("sh", [
-    "-c",
-    `grep -F ' ${engine.dir}/' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l; rm -rf '${engine.dir}/exec'`,
-  ]);
+  unmountUnder(engine.dir);
+  rmSync(path.join(engine.dir, "exec"), { recursive: true, force: true });
   return argv;
 }
 
-/** Start the engine again from its argv (after powerCut or a stop) and wait until it answers. */
-export async function startAgain(engine: TestEngine, argv: string[]): Promise<void> {
+/** SIGTERM the engine's dockerd and wait until it is gone (its containers as live-restore says); its argv for startAgain. */
+export async function stopEngine(engine: TestEngine): Promise<string[]> {
+  const argv = engineArgv(engine);
+  const pid = engine.pid();
+  signal(pid, "SIGTERM");
+  for (let i = 0; i < 120 && alive(pid); i++) await sleep(500);
+  if (alive(pid)) throw new Error(`the test engine's dockerd (pid ${pid}) did not stop within 60 s of SIGTERM`);
+  return argv;
+}
+
+/** Every mount under `dir` (container root filesystems, shm, network namespaces), deepest first. */
+function unmountUnder(dir: string): void {
+  spawnSync("sh", ["-c", `grep -F ' ${dir}/' /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l`]);
+}
+
+/**
+ * Start the engine again from its argv (after powerCut or stopEngine) and wait until it answers, at most
+ * `answerWithinS` (after a power cut dockerd first gives up on the dead containers' shims: some minutes).
+ */
+export async function startAgain(engine: TestEngine, argv: string[], answerWithinS = 180): Promise<void> {
   const log = openSync(path.join(engine.dir, "dockerd.log"), "a");
   spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ["ignore", log, log] }).unref();
-  // After a power cut dockerd first gives up on the dead containers' shims: allow it some minutes.
   for (let i = 0; engine.docker(["info"]).code !== 0; i++) {
-    if (i > 360) {
+    if (i > answerWithinS * 2) {
       const text = readFileSync(path.join(engine.dir, "dockerd.log"), "utf8");
-      throw new Error(`the test engine did not answer again within 180 s:\n${text.slice(-4000)}`);
+      throw new Error(`the test engine did not answer again within ${answerWithinS} s:\n${text.slice(-4000)}`);
     }
     await sleep(500);
   }

@@ -11,9 +11,9 @@ import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import ts from "typescript";
 import { loadImage, startTestEngine, type TestEngine } from "./dockerEngine";
 import { repo, testStackName } from "./harness";
+import { sdkInputs } from "./sdkInputs";
 import {
   applied,
   BASE,
@@ -31,19 +31,6 @@ import { type Json, type Spec, SpecProgram } from "./specProgram";
 
 const HTTP_PORT = 29312;
 const stack = testStackName("imgin");
-
-/** Input names of interface `iface` in the installed @pulumi/docker SDK's declarations (`file`.d.ts). */
-function sdkInputs(file: string, iface: string): string[] {
-  const dts = path.join(repo, "node_modules/@pulumi/docker", `${file}.d.ts`);
-  const src = ts.createSourceFile(dts, readFileSync(dts, "utf8"), ts.ScriptTarget.Latest);
-  const names: string[] = [];
-  src.forEachChild((n) => {
-    if (ts.isInterfaceDeclaration(n) && n.name.text === iface)
-      n.members.forEach((m) => m.name && ts.isIdentifier(m.name) && names.push(m.name.text));
-  });
-  assert.ok(names.length > 0, `${iface} not found in ${dts}`);
-  return names.sort();
-}
 
 /** The lines pulumi prints under `<type> (<name>):` in its Diagnostics (one resource's errors). */
 function diagnostics(stdout: string, name: string): string {

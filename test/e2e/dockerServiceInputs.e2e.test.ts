@@ -7,13 +7,12 @@
 // 29110 (registry), 29190 (swarm control plane), 29191/udp (data path).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import ts from "typescript";
 import { loadImage, type TestEngine } from "./dockerEngine";
-import { repo } from "./harness";
+import { sdkInputs } from "./sdkInputs";
 import { type Registry, startRegistry } from "./registry";
 import { LOCAL, spec, type Version } from "./serviceInputsSpec";
 import { type Json, SpecProgram } from "./specProgram";
@@ -26,19 +25,6 @@ const byTarget = (mounts: Json[]) => [...mounts].sort((a, b) => String(a.Target)
 const BASE = "queuekit/celery:5-local"; // RemoteImage's build is FROM it: the engine has no registry to pull from
 const stack = `svcin-${process.pid}`;
 const prefix = `qk-${stack}`;
-
-/** Input names of interface `iface` in the installed @pulumi/docker SDK's declarations (`file`.d.ts). */
-function sdkInputs(file: string, iface: string): string[] {
-  const dts = path.join(repo, "node_modules/@pulumi/docker", `${file}.d.ts`);
-  const src = ts.createSourceFile(dts, readFileSync(dts, "utf8"), ts.ScriptTarget.Latest);
-  const names: string[] = [];
-  src.forEachChild((n) => {
-    if (ts.isInterfaceDeclaration(n) && n.name.text === iface)
-      n.members.forEach((m) => m.name && ts.isIdentifier(m.name) && names.push(m.name.text));
-  });
-  assert.ok(names.length > 0, `${iface} not found in ${dts}`);
-  return names.sort();
-}
 
 type Service = {
   ID: string;

@@ -4,14 +4,14 @@
 // the doctor clean again where the fault leaves no history. The engine restart: the doctor's engine check against a
 // throw-away dockerd (test/e2e/dockerEngine.ts) restarted without live-restore; the shared engine never is.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { openSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { engineFindings, epochOf, gatherEngine } from "../../scripts/doctor/engine";
 import type { Runner } from "../../scripts/doctor/host";
 import type { ContainerFacts, Expectations } from "../../scripts/doctor/types";
-import { loadImage, startTestEngine, type TestEngine } from "./dockerEngine";
+import { loadImage, startAgain, startTestEngine, stopEngine, type TestEngine } from "./dockerEngine";
 import { type DoctorRun, doctorJson, findingOf, problems, showDoctor } from "./doctorRun";
 import { docker, inspect, leftovers, pythonJson, repo, TestStack, testStackName, waitForNode } from "./harness";
 
@@ -27,14 +27,6 @@ type State = {
 };
 
 const sleep = (s: number) => spawnSync("sleep", [String(s)]);
-/** A file's text, "" once it is gone (a /proc entry of an ended process). */
-const readIfAny = (file: string): string => {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
-};
 
 function waitHealthy(container: string, seconds = 120): void {
   for (let i = 0; i < seconds; i++) {
@@ -246,19 +238,6 @@ describe("the doctor's engine check on a throw-away dockerd restarted", () => {
   };
   /** Only what the engine rows read: the stack's name and whether the kit's daemon.json (live-restore) is expected. */
   const expect = { stack: "docfault", host: { liveRestore: true } } as unknown as Expectations;
-  /** SIGTERM the engine's dockerd and start it again with the same command line; its containers as live-restore says. */
-  const restartEngine = async (): Promise<void> => {
-    const pid = engine.pid();
-    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
-    process.kill(pid, "SIGTERM");
-    for (let i = 0; i < 120 && /^\d+ \(dockerd\) [^Z]/.test(readIfAny(`/proc/${pid}/stat`)); i++) sleep(0.5);
-    const log = openSync(path.join(engine.dir, "dockerd.log"), "a");
-    spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ["ignore", log, log] }).unref();
-    for (let i = 0; engine.docker(["info"]).code !== 0; i++) {
-      assert.ok(i < 240, "the throw-away engine answers again within 120 s");
-      sleep(0.5);
-    }
-  };
   const engineRows = () => engineFindings(expect, gatherEngine(run), [container()]);
 
   before(async () => {
@@ -302,7 +281,7 @@ describe("the doctor's engine check on a throw-away dockerd restarted", () => {
     assert.match(before[1].measured, /^up since \d{4}-/);
     const startedBefore = container().startedAt;
     sleep(8); // the engine's start must come later than the container's creation by more than the clock slack
-    await restartEngine();
+    await startAgain(engine, await stopEngine(engine), 120);
     for (let i = 0; i < 60 && container().startedAt === startedBefore; i++) sleep(0.5);
     const rows = engineRows();
     console.log(

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { alive, engineArgv, loadImage, powerCut, startAgain, startTestEngine, type TestEngine } from "./dockerEngine";
+import { loadImage, powerCut, startAgain, startTestEngine, stopEngine, type TestEngine } from "./dockerEngine";
 import { doctorJson, findingOf, problems, showDoctor } from "./doctorRun";
 import { demoPoolStack, pythonJson, type TestStack, testStackName, waitForNode } from "./harness";
 
@@ -42,15 +42,6 @@ interface Inspected {
 
 const python = <T>(script: string, request: object): T => pythonJson<T>(script, request, 600_000);
 const sleep = (s: number) => spawnSync("sleep", [String(s)]);
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const kill = (pid: number, sig: NodeJS.Signals): void => {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // gone
-  }
-};
 
 describe("faults of the engine: dockerd restarted (live-restore), the host rebooted", () => {
   let engine: TestEngine;
@@ -187,12 +178,8 @@ describe("faults of the engine: dockerd restarted (live-restore), the host reboo
     const was = inspectAll();
     const { tokens } = send("restart", 300, 0.2);
     sleep(3);
-    const argv = engineArgv(engine);
-    const oldPid = engine.pid();
     const at = Date.now() / 1000;
-    kill(oldPid, "SIGTERM");
-    for (let i = 0; i < 120 && alive(oldPid); i++) await wait(500);
-    assert.ok(!alive(oldPid), "the engine stopped");
+    const argv = await stopEngine(engine);
     const stoppedFor = Date.now() / 1000 - at;
     await startAgain(engine, argv);
     const now = inspectAll();
