@@ -56,7 +56,8 @@ export class AppImage extends pulumi.ComponentResource {
             context: args.build.context,
             dockerfile: args.build.dockerfile,
             buildArgs: { ...args.build.args },
-            // The engine's own builder: no buildx plugin needed on the host; FROM images the engine already has.
+            // The legacy build talks through the provider's own client (over SSH too, with its sshOpts), which the
+            // buildx build cannot; FROM images the engine already has.
             useLegacyBuilder: true,
           },
           triggers: { context: digest },

@@ -1,10 +1,12 @@
 // Every input of docker.RemoteImage and docker.RegistryImage (issue 11) through the real Pulumi CLI and the bridged
-// docker plugin, on a throw-away engine (Docker 20.10, no buildx: builds use useLegacyBuilder) and two private test
-// registries (plain HTTP; HTTPS with a self-signed certificate). Each input is applied — read back in `docker image
-// inspect`, in files the build's RUN steps wrote, in the registries' manifests — or refused with an error naming
-// it: at Check by our mapping (inputs upstream's legacy build drops), or by the engine at create. A second `up` and
-// a `refresh` change nothing; in-place and ForceNew changes are shown. The SDK's .d.ts is read so an input without
-// a check here fails the test. Ports 29310 (registry), 29311 (TLS registry), 29312 (HTTP build context).
+// docker plugin, on a throw-away engine (Docker 20.10) and two private test registries (plain HTTP; HTTPS with a
+// self-signed certificate), for both of upstream's builds: the legacy one (useLegacyBuilder) and the buildx one (the
+// default), which the plugin points at the provider's engine (the programs' DOCKER_HOST names no engine). Each input
+// is applied — read back in `docker image inspect`, in files the build's RUN steps wrote, in the registries'
+// manifests — or refused with an error naming it: at Check by our mapping (inputs a build drops), at create by our
+// mapping (inputs this engine's BuildKit ignores), or by the engine or buildx. A second `up` and a `refresh` change
+// nothing; in-place and ForceNew changes are shown. The SDK's .d.ts is read so an input without a check here fails
+// the test. Ports 29310 (registry), 29311 (TLS registry), 29312 (HTTP build context).
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,6 +19,8 @@ import { sdkInputs } from "./sdkInputs";
 import {
   applied,
   BASE,
+  type Builder,
+  DROPPED_BY_BUILDX,
   DROPPED_BY_LEGACY,
   type Dirs,
   img,
@@ -77,6 +81,29 @@ describe("every RemoteImage and RegistryImage input: applied or refused by name"
   const file = (ref: string, p: string) =>
     must(engine.docker(["run", "--rm", "--network", "none", "--entrypoint", "cat", ref, p]), `cat ${p}`).trim();
   const exists = (ref: string) => engine.docker(["image", "inspect", ref]).code === 0;
+  /** The image's config JSON as `docker save` holds it (inline cache metadata is not in `docker image inspect`). */
+  const configJson = (ref: string) => {
+    const r = spawnSync("sh", ["-c", `docker -H "$0" save "$1" | tar -xO --wildcards '*.json'`, engine.host, ref], {
+      encoding: "utf8",
+      maxBuffer: 64 * 2 ** 20,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  /** Dockerfile.stages' first RUN step: the extra host, no network but the loopback, both secrets; an amd64 image. */
+  const runStepSaw = (ref: string) => {
+    assert.match(file(ref, "/qk-hosts"), /10\.7\.7\.7\s+qk-extra\.test/);
+    assert.deepEqual(
+      file(ref, "/qk-netdev")
+        .split("\n")
+        .slice(2)
+        .map((l) => l.trim().split(":")[0]),
+      ["lo"],
+      "networkMode none: only the loopback",
+    );
+    assert.equal(file(ref, "/qk-secrets"), "file-secret\nenv-secret");
+    assert.equal(inspect(ref).Architecture, "amd64");
+  };
 
   before(async () => {
     regs = { plain: await startRegistry(29310) } as Registries; // assigned first: after() stops what started
@@ -84,7 +111,11 @@ describe("every RemoteImage and RegistryImage input: applied or refused by name"
     engine = await startTestEngine("{}");
     loadImage(engine, BASE);
     scratch = mkdtempSync(path.join(tmpdir(), "qk-imginputs-"));
-    dirs = { context: path.join(scratch, "context"), secretFile: path.join(scratch, "secret.txt") };
+    dirs = {
+      context: path.join(scratch, "context"),
+      secretFile: path.join(scratch, "secret.txt"),
+      buildLog: path.join(scratch, "buildx.log"),
+    };
     mkdirSync(dirs.context);
     const ctx = (name: string, text: string) => writeFileSync(path.join(dirs.context, name), text);
     ctx("Dockerfile", `FROM ${BASE}\nARG QK_ARG\nLABEL queuekit.arg=$QK_ARG\n`);
@@ -94,8 +125,7 @@ describe("every RemoteImage and RegistryImage input: applied or refused by name"
         `FROM ${BASE} AS one`,
         "USER root",
         "ARG QK_ARG",
-        "RUN df -k /dev/shm | tail -n 1 > /qk-shm; grep 'open files' /proc/self/limits > /qk-nofile;" +
-          " cat /etc/hosts > /qk-hosts; cat /proc/net/dev > /qk-netdev",
+        "RUN cat /etc/hosts > /qk-hosts; cat /proc/net/dev > /qk-netdev",
         "RUN --mount=type=secret,id=qkfile --mount=type=secret,id=qkenv" +
           " cat /run/secrets/qkfile /run/secrets/qkenv > /qk-secrets",
         "LABEL queuekit.stage=one queuekit.arg=$QK_ARG",
@@ -145,8 +175,12 @@ describe("every RemoteImage and RegistryImage input: applied or refused by name"
     const trigOne = await pushImage(regs.plain, "e2e/trig", "1", "amd64", "trig-one");
     images = { amd64, arm64, trigOne };
     ver = { v: 1, arg: "one", trigDigest: trigOne.digest, trigger: "a" };
-    // DOCKER_CONFIG: upstream's buildx path keeps state under it (~/.docker/buildx otherwise).
-    dockerConfig = { DOCKER_CONFIG: path.join(scratch, "docker-config") };
+    // DOCKER_CONFIG: upstream's buildx path keeps state under it (~/.docker/buildx otherwise). DOCKER_HOST names
+    // no engine: a buildx build that followed it (upstream's own behaviour) would fail instead of using the provider's.
+    dockerConfig = {
+      DOCKER_CONFIG: path.join(scratch, "docker-config"),
+      DOCKER_HOST: `unix://${path.join(scratch, "no-engine.sock")}`,
+    };
     program = new SpecProgram(stack, { ...dockerConfig, QK_BUILD_SECRET: "env-secret" });
   });
 
@@ -181,9 +215,12 @@ describe("every RemoteImage and RegistryImage input: applied or refused by name"
       stop: async () => {},
     });
     const r: Registries = { plain: fake(false), tls: fake(true) };
-    const d: Dirs = { context: "/c", secretFile: "/s" };
+    const d: Dirs = { context: "/c", secretFile: "/s", buildLog: "/l" };
     const specs = [applied("h", r, d, v, "u"), refusedByEngine("h", r, d)];
-    const checkSpecs = [refusedAtCheck("h", r, d, "RemoteImage"), refusedAtCheck("h", r, d, "RegistryImage")];
+    const checkSpecs = (["legacy", "buildx"] as const).flatMap((b) => [
+      refusedAtCheck("h", r, d, "RemoteImage", b),
+      refusedAtCheck("h", r, d, "RegistryImage", b),
+    ]);
     assert.deepEqual(keysSet(specs, "RemoteImage"), sdkInputs("remoteImage", "RemoteImageArgs"));
     assert.deepEqual(keysSet(specs, "RegistryImage"), sdkInputs("registryImage", "RegistryImageArgs"));
     const build = keysSet([...specs, ...checkSpecs], "RemoteImage", true);
@@ -203,28 +240,43 @@ describe("every RemoteImage and RegistryImage input: applied or refused by name"
       "serverAddress",
       "userName",
     ]);
-    // The refused set is exactly the plugin's (toolchain/bridge-docker/mapping/legacybuild.go, refusedLegacy).
-    const go = readFileSync(path.join(repo, "toolchain/bridge-docker/mapping/legacybuild.go"), "utf8");
-    const table = go.slice(go.indexOf("var refusedLegacy"), go.indexOf("\n}\n", go.indexOf("var refusedLegacy")));
-    const refused = [...table.matchAll(/^\t"(\w+)":/gm)].map((m) => m[1]!);
-    assert.deepEqual(refused.sort(), Object.keys(DROPPED_BY_LEGACY).sort());
+    // The refused sets are exactly the plugin's (toolchain/bridge-docker/mapping: refusedLegacy, refusedBuildx).
+    const table = (file: string, name: string) => {
+      const go = readFileSync(path.join(repo, "toolchain/bridge-docker/mapping", file), "utf8");
+      const body = go.slice(go.indexOf(`var ${name}`), go.indexOf("\n}\n", go.indexOf(`var ${name}`)));
+      return [...body.matchAll(/^\t"(\w+)":/gm)].map((m) => m[1]!).sort();
+    };
+    assert.deepEqual(table("legacybuild.go", "refusedLegacy"), Object.keys(DROPPED_BY_LEGACY).sort());
+    assert.deepEqual(table("buildx.go", "refusedBuildx"), Object.keys(DROPPED_BY_BUILDX).sort());
   });
 
-  it("with useLegacyBuilder, the build inputs upstream's legacy build drops are refused at Check, each by name", () => {
+  it("the build inputs each build drops are refused at Check, each by name, and nothing is built", () => {
     const check = new SpecProgram(`${stack}-check`, dockerConfig);
+    const dropped: Record<Builder, { inputs: object; says: string }> = {
+      legacy: { inputs: DROPPED_BY_LEGACY, says: "with build\\.useLegacyBuilder" },
+      buildx: { inputs: DROPPED_BY_BUILDX, says: "by the buildx build \\(build\\.useLegacyBuilder unset\\)" },
+    };
     try {
-      for (const kind of ["RemoteImage", "RegistryImage"] as const) {
-        const r = check.pulumi("preview", refusedAtCheck(engine.host, regs, dirs, kind));
-        assert.notEqual(r.code, 0, r.stdout);
-        for (const key of Object.keys(DROPPED_BY_LEGACY))
-          assert.match(
-            r.stdout,
-            new RegExp(`${kind}\\.build\\.${key} = .* is not applied with build\\.useLegacyBuilder`),
-            key,
-          );
-        assert.match(r.stdout, /build\.label = \{queuekit\.label\} .*set build\.labels instead/);
-        assert.match(r.stdout, /build\.memory = 67108864 .*ignores build resource limits/);
-      }
+      for (const builder of ["legacy", "buildx"] as const)
+        for (const kind of ["RemoteImage", "RegistryImage"] as const) {
+          const r = check.pulumi("preview", refusedAtCheck(engine.host, regs, dirs, kind, builder));
+          assert.notEqual(r.code, 0, r.stdout);
+          for (const key of Object.keys(dropped[builder].inputs))
+            assert.match(
+              r.stdout,
+              new RegExp(`${kind}\\.build\\.${key} = .* is not applied ${dropped[builder].says}`),
+              `${builder} ${key}`,
+            );
+          if (builder === "legacy") {
+            assert.match(r.stdout, /build\.label = \{queuekit\.label\} .*set build\.labels instead/);
+            assert.match(r.stdout, /build\.memory = 67108864 .*ignores build resource limits/);
+          } else {
+            assert.match(r.stdout, /build\.labels = \{queuekit\.labels\} .*set build\.label instead/);
+            assert.match(r.stdout, /build\.memory = 67108864 .*build arg named memory, not as a limit/);
+            assert.match(r.stdout, /build\.isolation = "hyperv" .*overwrites it with build\.networkMode/);
+          }
+          assert.ok(!r.stdout.includes("not-sent"), "an authConfigs password is never printed");
+        }
       assert.equal(exists(img("dropped")), false);
     } finally {
       check.dispose();
@@ -234,6 +286,8 @@ describe("every RemoteImage and RegistryImage input: applied or refused by name"
   it("inputs the engine (or upstream's build) refuses fail their create, each error naming the cause; cacheFroms is asked of the registry", async () => {
     const refused = new SpecProgram(`${stack}-refused`, dockerConfig);
     try {
+      // The refusals below are Docker 20.10's (API 1.41); a newer engine applies shmSize, ulimits, cgroupParent.
+      assert.equal(must(engine.docker(["version", "--format", "{{.Server.APIVersion}}"])).trim(), "1.41");
       const r = refused.pulumi("up --yes --skip-preview --continue-on-error", refusedByEngine(engine.host, regs, dirs));
       assert.notEqual(r.code, 0, r.stdout);
       const d = (name: string) => diagnostics(r.stdout, name);
@@ -243,8 +297,20 @@ describe("every RemoteImage and RegistryImage input: applied or refused by name"
       assert.match(d("networkMode"), /network mode "bridge" not supported by buildkit/);
       // pullParent: the engine asks the registry for the FROM image it has (Docker Hub, out of reach here).
       assert.match(d("pullParent"), /Head "https:\/\/registry-1\.docker\.io\/v2\/queuekit\/redis\/manifests\/7-local"/);
-      // No useLegacyBuilder: upstream's buildx path leaves no image here (no buildx), then tries to pull the name.
-      assert.match(d("buildx"), /unable to pull image qk-imgin\/r-buildx:1/);
+      // shmSize, ulimits (both builds) and a buildx build's cgroupParent: refused by the plugin before the build.
+      const ignored = "is not applied by this engine \\(Docker 20\\.10[^,]*, API 1\\.41\\)";
+      for (const [name, inputs] of [
+        ["limits", ["shmSize = 100663296", "ulimits = \\[nofile=1111:2222\\]"]],
+        ["bxLimits", ["shmSize = 100663296", "ulimits = \\[nofile=1111:2222\\]", 'cgroupParent = "qk-imgin"']],
+      ] as const)
+        for (const input of inputs)
+          assert.match(d(name), new RegExp(`RemoteImage\\.build\\.${input} ${ignored}`), input);
+      assert.match(d("bxContexts"), /unsupported frontend capability moby\.buildkit\.frontend\.contexts/);
+      assert.match(d("bxProvenance"), /Attestation is not supported for the docker driver/);
+      assert.match(d("bxSbom"), /Attestation is not supported for the docker driver/);
+      assert.match(d("bxCacheTo"), /Cache export is not supported for the docker driver/);
+      assert.match(d("bxBuilder"), /no builder "qk-none" found/);
+      assert.match(d("bxNetwork"), /network mode "bridge" not supported by buildkit/);
       assert.match(
         d("insecureSkipVerify"),
         /Head "https:\/\/127\.0\.0\.1:29311\/v2\/e2e\/verified\/manifests\/1": tls: failed to verify certificate: x509/,
@@ -256,8 +322,22 @@ describe("every RemoteImage and RegistryImage input: applied or refused by name"
         "cacheFroms: the engine asked the registry",
       );
       // Nothing those resources named is in the engine.
-      for (const name of ["squash", "securityOpts", "isolation", "networkMode", "pullParent", "buildx"])
-        assert.equal(exists(img(`r-${name.toLowerCase()}`)), false, name);
+      const refusedNames = [
+        "squash",
+        "securityOpts",
+        "isolation",
+        "networkMode",
+        "pullParent",
+        "limits",
+        "bxLimits",
+        "bxContexts",
+        "bxProvenance",
+        "bxSbom",
+        "bxCacheTo",
+        "bxBuilder",
+        "bxNetwork",
+      ];
+      for (const name of refusedNames) assert.equal(exists(img(`r-${name.toLowerCase()}`)), false, name);
       // insecureSkipVerify false: upstream pushed first; only its own digest request verified the certificate.
       assert.match(String(await manifestDigest(regs.tls, "e2e/verified", "1")), /^sha256:/);
     } finally {
@@ -268,42 +348,47 @@ describe("every RemoteImage and RegistryImage input: applied or refused by name"
 
   it("up applies every other input: docker image inspect, the build's own files and the registries read each back", async () => {
     const out = up("up --yes --skip-preview");
-    assert.match(out.stdout, /\+ 16 created/); // 14, the stack and the provider
+    assert.match(out.stdout, /\+ 21 created/); // 19, the stack and the provider
     const state = program.state();
 
-    // staged: target, buildArgs, labels, tags, shmSize, ulimits, extraHosts, networkMode, secrets (file, env).
+    // staged: target, buildArgs, labels, tags, extraHosts, networkMode, secrets (file, env).
     const staged = labels(img("staged"));
     assert.equal(staged["queuekit.stage"], "one", "target: the first stage, not the last");
     assert.equal(staged["queuekit.arg"], "one");
     assert.equal(staged["queuekit.labels"], "yes");
     assert.equal(inspect("qk-imgin/staged:extra").Id, inspect(img("staged")).Id);
     assert.equal(state.staged!.outputs.imageId, inspect(img("staged")).Id);
-    // shmSize and ulimits reach the engine, whose BuildKit (Docker 20.10) ignores them: the RUN step sees the
-    // default 64 MiB /dev/shm and the engine's own open-files limit, not 96 MiB and 1111:2222.
-    const shm = file(img("staged"), "/qk-shm");
-    const nofile = file(img("staged"), "/qk-nofile");
-    console.log(`the RUN step saw: ${shm} | ${nofile}`);
-    assert.match(shm, /^shm\s+65536\s/);
-    assert.match(nofile, /^Max open files\s+\d+\s+\d+\s+files$/);
-    assert.doesNotMatch(nofile, /1111|2222/);
-    assert.match(file(img("staged"), "/qk-hosts"), /10\.7\.7\.7\s+qk-extra\.test/);
-    assert.deepEqual(
-      file(img("staged"), "/qk-netdev")
-        .split("\n")
-        .slice(2)
-        .map((l) => l.trim().split(":")[0]),
-      ["lo"],
-      "networkMode none: only the loopback",
-    );
-    assert.equal(file(img("staged"), "/qk-secrets"), "file-secret\nenv-secret");
-    assert.equal(inspect(img("staged")).Architecture, "amd64");
+    runStepSaw(img("staged"));
     // remove, forceRemove: no build container is left in the engine (BuildKit keeps none anyway).
     assert.equal(must(engine.docker(["ps", "-aq"])).trim(), "");
 
-    // noCache: the cached build reuses uuid-a's RUN layer, the noCache one ran it again.
+    // noCache: the cached builds (legacy, buildx) reuse uuid-a's RUN layer, the noCache ones ran it again.
     const id = (what: string) => file(img(what), "/qk-id");
     assert.equal(id("uuid-cached"), id("uuid-a"));
+    assert.equal(id("bx-cached"), id("uuid-a"));
     assert.notEqual(id("uuid-nocache"), id("uuid-a"));
+    assert.notEqual(id("bx-nocache"), id("uuid-a"));
+    assert.notEqual(id("bx-nocache"), id("uuid-nocache"));
+
+    // The buildx build, on the provider's engine: staged's checks, and label, tags, builder, buildLogFile, cacheTos.
+    const bx = labels(img("bx"));
+    assert.equal(bx["queuekit.stage"], "one", "target");
+    assert.equal(bx["queuekit.arg"], "bx");
+    assert.equal(bx["queuekit.label"], "singular", "label (the buildx build's spelling)");
+    assert.equal(inspect("qk-imgin/bx:extra").Id, inspect(img("bx")).Id);
+    assert.equal(state.bx!.outputs.imageId, inspect(img("bx")).Id);
+    runStepSaw(img("bx"));
+    const log = readFileSync(dirs.buildLog, "utf8");
+    assert.match(log, /building with "default" instance using docker driver/, "builder: default");
+    assert.match(log, /naming to docker\.io\/qk-imgin\/bx:1/);
+    assert.ok(configJson(img("bx")).includes("moby.buildkit.cache.v0"), "cacheTos inline: the cache is in the image");
+    assert.ok(!configJson(img("staged")).includes("moby.buildkit.cache.v0"));
+    assert.match(regs.plain.log(), /uri="?\/v2\/e2e\/bxcache\/manifests\/1/, "cacheFroms: asked of the registry");
+    assert.equal(inspect(img("bx-arm")).Architecture, "arm64");
+    assert.equal(labels(img("bx-arm"))["queuekit.platform"], "linux/arm64");
+    const bxConfig = (await imageConfig(regs.plain, "e2e/bx", "1")).config as { Labels: Record<string, string> };
+    assert.equal(bxConfig.Labels["queuekit.bx"], "yes");
+    assert.equal(bxConfig.Labels["queuekit.arg"], "bx");
 
     // build.platform: an arm64 image, TARGETPLATFORM linux/arm64.
     assert.equal(inspect(img("arm")).Architecture, "arm64");

@@ -1,7 +1,9 @@
 // The programs of dockerImageInputs.e2e.test.ts: RemoteImage and RegistryImage with every input the SDK declares,
-// built FROM the local base (the engine has no Internet) or pulled from the private test registries. `applied`
-// is the program whose inputs the engine must show (v1 the first `up`, v2 with in-place and ForceNew changes);
-// `refusedByEngine` holds one resource per input the engine (or upstream) refuses at create.
+// built FROM the local base (the engine has no Internet) or pulled from the private test registries, by both of
+// upstream's builds (the legacy one with useLegacyBuilder, the buildx one without). `applied` is the program whose
+// inputs the engine must show (v1 the first `up`, v2 with in-place and ForceNew changes); `refusedByEngine` holds one
+// resource per input the engine, buildx or the plugin refuses at create; `refusedAtCheck` what the plugin refuses at
+// Check for each build.
 import type { Registry } from "./registry";
 import type { Json, Spec } from "./specProgram";
 
@@ -15,6 +17,8 @@ export interface Dirs {
   readonly context: string;
   /** A build secret's source file (outside the context). */
   readonly secretFile: string;
+  /** The buildx build's log file (build.buildLogFile). */
+  readonly buildLog: string;
 }
 
 export interface Version {
@@ -34,12 +38,22 @@ export interface Registries {
   readonly tls: Registry;
 }
 
-const legacy = (dirs: Dirs, dockerfile: string, extra: Json = {}): Json => ({
+/** upstream's default build: the buildx library (no useLegacyBuilder). */
+const buildx = (dirs: Dirs, dockerfile: string, extra: Json = {}): Json => ({
   context: dirs.context,
   dockerfile,
-  useLegacyBuilder: true,
   ...extra,
 });
+
+/** upstream's legacy build (useLegacyBuilder). */
+const legacy = (dirs: Dirs, dockerfile: string, extra: Json = {}): Json =>
+  buildx(dirs, dockerfile, { useLegacyBuilder: true, ...extra });
+
+const secrets = (dirs: Dirs) => [
+  { id: "qkfile", src: dirs.secretFile },
+  { id: "qkenv", env: "QK_BUILD_SECRET" },
+];
+const LIMITS = { shmSize: 96 * MiB, ulimits: [{ name: "nofile", soft: 1111, hard: 2222 }] };
 
 /** The provider: the plain registry's credentials only (a Pulumi secret). */
 export function provider(host: string, r: Registries): Json {
@@ -69,14 +83,9 @@ export function applied(host: string, r: Registries, dirs: Dirs, ver: Version, r
             buildArgs: { QK_ARG: ver.arg },
             labels: { "queuekit.labels": "yes" },
             tags: ["qk-imgin/staged:extra"],
-            shmSize: 96 * MiB,
-            ulimits: [{ name: "nofile", soft: 1111, hard: 2222 }],
             extraHosts: ["qk-extra.test:10.7.7.7"],
             networkMode: "none",
-            secrets: [
-              { id: "qkfile", src: dirs.secretFile },
-              { id: "qkenv", env: "QK_BUILD_SECRET" },
-            ],
+            secrets: secrets(dirs),
             isolation: "default",
             buildId: "qk-imgin-build",
             suppressOutput: true,
@@ -103,22 +112,89 @@ export function applied(host: string, r: Registries, dirs: Dirs, ver: Version, r
         },
       },
       {
-        kind: "RemoteImage",
-        name: "uuidNoCache",
-        args: {
-          name: img("uuid-nocache"),
-          // After uuid-cached (a $ref): built at the same time, BuildKit would share the one run of the step.
-          build: legacy(dirs, "Dockerfile.uuid", {
-            noCache: true,
-            labels: { "queuekit.after": { $ref: "uuidCached.imageId" } },
-          }),
-        },
-      },
-      {
         // build.platform: FROM scratch needs no emulator, so the engine builds an arm64 image.
         kind: "RemoteImage",
         name: "arm",
         args: { name: img("arm"), build: legacy(dirs, "Dockerfile.scratch", { platform: "linux/arm64" }) },
+      },
+      {
+        // The buildx build: staged's checks again, plus what only buildx reads (label, builder, buildLogFile,
+        // cacheTos, attestations off); built on the provider's engine although DOCKER_HOST names no engine.
+        kind: "RemoteImage",
+        name: "bx",
+        args: {
+          name: img("bx"),
+          keepLocally: false,
+          build: buildx(dirs, "Dockerfile.stages", {
+            target: "one",
+            buildArgs: { QK_ARG: "bx" },
+            label: { "queuekit.label": "singular" },
+            tags: ["qk-imgin/bx:extra"],
+            extraHosts: ["qk-extra.test:10.7.7.7"],
+            networkMode: "none",
+            secrets: secrets(dirs),
+            platform: "linux/amd64",
+            builder: "default",
+            buildLogFile: dirs.buildLog,
+            cacheTos: ["type=inline"],
+            cacheFroms: [`${plain}/e2e/bxcache:1`],
+            provenance: "false",
+            sbom: "false",
+            pullParent: false,
+            noCache: false,
+            remove: true,
+            forceRemove: true,
+            isolation: "default",
+          }),
+        },
+      },
+      {
+        // buildx and the legacy build share the engine's BuildKit cache: uuid-a's RUN layer; noCache runs it again.
+        // Chained by $ref (uuidA, uuidCached, bxCached, bxNoCache, uuidNoCache): run at once, BuildKit shares a run.
+        kind: "RemoteImage",
+        name: "bxCached",
+        args: {
+          name: img("bx-cached"),
+          build: buildx(dirs, "Dockerfile.uuid", { label: { "queuekit.after": { $ref: "uuidCached.imageId" } } }),
+        },
+      },
+      {
+        kind: "RemoteImage",
+        name: "bxNoCache",
+        args: {
+          name: img("bx-nocache"),
+          build: buildx(dirs, "Dockerfile.uuid", {
+            noCache: true,
+            label: { "queuekit.after": { $ref: "bxCached.imageId" } },
+          }),
+        },
+      },
+      {
+        kind: "RemoteImage",
+        name: "uuidNoCache",
+        args: {
+          name: img("uuid-nocache"),
+          // After bx-nocache (a $ref): built at the same time, BuildKit would share the one run of the step.
+          build: legacy(dirs, "Dockerfile.uuid", {
+            noCache: true,
+            labels: { "queuekit.after": { $ref: "bxNoCache.imageId" } },
+          }),
+        },
+      },
+      {
+        kind: "RemoteImage",
+        name: "bxArm",
+        args: { name: img("bx-arm"), build: buildx(dirs, "Dockerfile.scratch", { platform: "linux/arm64" }) },
+      },
+      {
+        // A buildx build pushed: RegistryImage's build is the same function.
+        kind: "RegistryImage",
+        name: "bxPush",
+        args: {
+          name: `${plain}/e2e/bx:1`,
+          build: buildx(dirs, "Dockerfile", { buildArgs: { QK_ARG: "bx" }, label: { "queuekit.bx": "yes" } }),
+          keepRemotely: false,
+        },
       },
       {
         // build.remoteContext: the engine fetches the context (a tar) over HTTP; `context` is sent but not used.
@@ -224,8 +300,16 @@ export function refusedByEngine(host: string, r: Registries, dirs: Dirs): Spec {
       remote("pullParent", legacy(dirs, "Dockerfile", { pullParent: true })),
       // cacheFroms: accepted; the engine asks the registry for the cache image (none there: built without it).
       remote("cacheFroms", legacy(dirs, "Dockerfile", { cacheFroms: [`${r.plain.address}/e2e/cache:1`] })),
-      // Without useLegacyBuilder: upstream's buildx path, on an engine without buildx.
-      remote("buildx", { context: dirs.context, dockerfile: "Dockerfile" }),
+      // shmSize and ulimits: this engine's BuildKit (Docker 20.10) would ignore them; the plugin refuses at create.
+      remote("limits", legacy(dirs, "Dockerfile", LIMITS)),
+      remote("bxLimits", buildx(dirs, "Dockerfile", { ...LIMITS, cgroupParent: "qk-imgin" })),
+      // What this engine's BuildKit or buildx's docker driver cannot do, refused by them.
+      remote("bxContexts", buildx(dirs, "Dockerfile", { additionalContexts: ["extra=/tmp"] })),
+      remote("bxProvenance", buildx(dirs, "Dockerfile", { provenance: "true" })),
+      remote("bxSbom", buildx(dirs, "Dockerfile", { sbom: "true" })),
+      remote("bxCacheTo", buildx(dirs, "Dockerfile", { cacheTos: [`type=registry,ref=${r.plain.address}/e2e/c:1`] })),
+      remote("bxBuilder", buildx(dirs, "Dockerfile", { builder: "qk-none" })),
+      remote("bxNetwork", buildx(dirs, "Dockerfile", { networkMode: "bridge" })),
       {
         kind: "RegistryImage",
         name: "insecureSkipVerify",
@@ -244,6 +328,18 @@ export function refusedByEngine(host: string, r: Registries, dirs: Dirs): Spec {
   };
 }
 
+/** A build's resource limits: neither build applies them (the engine's BuildKit ignores them; buildx makes build args). */
+const RESOURCE_LIMITS = {
+  memory: 64 * MiB,
+  memorySwap: 128 * MiB,
+  cpuShares: 512,
+  cpuQuota: 50_000,
+  cpuPeriod: 100_000,
+  cpuSetCpus: "0",
+  cpuSetMems: "0",
+};
+const AUTH_CONFIGS = [{ hostName: "127.0.0.1:29310", userName: "queuekit", password: "not-sent" }];
+
 /** Every build input the plugin refuses at Check with useLegacyBuilder (dropped by upstream's legacy build or the engine's BuildKit). */
 export const DROPPED_BY_LEGACY: Json = {
   label: { "queuekit.label": "singular" },
@@ -255,29 +351,48 @@ export const DROPPED_BY_LEGACY: Json = {
   sbom: "false",
   sessionId: "qk-session",
   version: "1",
-  memory: 64 * MiB,
-  memorySwap: 128 * MiB,
-  cpuShares: 512,
-  cpuQuota: 50_000,
-  cpuPeriod: 100_000,
-  cpuSetCpus: "0",
-  cpuSetMems: "0",
+  ...RESOURCE_LIMITS,
   cgroupParent: "qk-imgin",
   remove: false,
-  authConfigs: [{ hostName: "127.0.0.1:29310", userName: "queuekit", password: "not-sent" }],
+  authConfigs: AUTH_CONFIGS,
 };
 
-export function refusedAtCheck(host: string, r: Registries, dirs: Dirs, kind: "RemoteImage" | "RegistryImage"): Spec {
+/** Every build input the plugin refuses at Check without useLegacyBuilder (never read or mangled by the buildx build). */
+export const DROPPED_BY_BUILDX: Json = {
+  labels: { "queuekit.labels": "plural" },
+  authConfigs: AUTH_CONFIGS,
+  buildId: "qk-imgin-build",
+  remoteContext: "http://127.0.0.1:29312/ctx.tar",
+  securityOpts: ["seccomp=unconfined"],
+  sessionId: "qk-session",
+  version: "2",
+  squash: true,
+  suppressOutput: true,
+  ...RESOURCE_LIMITS,
+  isolation: "hyperv",
+  remove: false,
+};
+
+export type Builder = "legacy" | "buildx";
+
+export function refusedAtCheck(
+  host: string,
+  r: Registries,
+  dirs: Dirs,
+  kind: "RemoteImage" | "RegistryImage",
+  builder: Builder,
+): Spec {
+  const build =
+    builder === "legacy"
+      ? legacy(dirs, "Dockerfile", DROPPED_BY_LEGACY)
+      : buildx(dirs, "Dockerfile", DROPPED_BY_BUILDX);
   return {
     provider: provider(host, r),
     resources: [
       {
         kind,
         name: "dropped",
-        args: {
-          name: kind === "RemoteImage" ? img("dropped") : `${r.plain.address}/e2e/dropped:1`,
-          build: legacy(dirs, "Dockerfile", DROPPED_BY_LEGACY),
-        },
+        args: { name: kind === "RemoteImage" ? img("dropped") : `${r.plain.address}/e2e/dropped:1`, build },
       },
     ],
   };

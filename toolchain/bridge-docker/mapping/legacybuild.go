@@ -36,7 +36,8 @@ var refusedLegacy = map[string]string{
 	"remove":             "BuildKit keeps no intermediate containers, so false cannot be honoured; leave it unset (true)",
 }
 
-// refuseDroppedBuildInputs is the PreCheckCallback of RemoteImage and RegistryImage (class names the resource).
+// refuseDroppedBuildInputs is the PreCheckCallback of RemoteImage and RegistryImage (class names the resource): it
+// refuses refusedLegacy's inputs with build.useLegacyBuilder and refusedBuildx's (buildx.go) without it.
 func refuseDroppedBuildInputs(class string) func(context.Context, resource.PropertyMap, resource.PropertyMap) (resource.PropertyMap, error) {
 	return func(_ context.Context, news, _ resource.PropertyMap) (resource.PropertyMap, error) {
 		build, ok := known(news["build"])
@@ -44,11 +45,16 @@ func refuseDroppedBuildInputs(class string) func(context.Context, resource.Prope
 			return news, nil
 		}
 		b := build.ObjectValue()
-		if legacy, ok := known(b["useLegacyBuilder"]); !ok || !legacy.IsBool() || !legacy.BoolValue() {
-			return news, nil
+		refused, path := refusedBuildx, "by the buildx build (build.useLegacyBuilder unset)"
+		useLegacy := b["useLegacyBuilder"]
+		if useLegacy.ContainsUnknowns() {
+			return news, nil // unknown until apply: which build runs is not decided yet
+		}
+		if legacy, ok := known(useLegacy); ok && legacy.IsBool() && legacy.BoolValue() {
+			refused, path = refusedLegacy, "with build.useLegacyBuilder"
 		}
 		var problems []string
-		for key, why := range refusedLegacy {
+		for key, why := range refused {
 			raw := b[resource.PropertyKey(key)]
 			v, ok := known(raw)
 			if !ok || !setByUser(key, v) {
@@ -58,8 +64,7 @@ func refuseDroppedBuildInputs(class string) func(context.Context, resource.Prope
 			if raw.ContainsSecrets() {
 				shown = "[secret]"
 			}
-			problems = append(problems, fmt.Sprintf("%s.build.%s = %s is not applied with build.useLegacyBuilder: %s",
-				class, key, shown, why))
+			problems = append(problems, fmt.Sprintf("%s.build.%s = %s is not applied %s: %s", class, key, shown, path, why))
 		}
 		if len(problems) == 0 {
 			return news, nil
@@ -89,11 +94,13 @@ func known(v resource.PropertyValue) (resource.PropertyValue, bool) {
 	}
 }
 
-// setByUser: a value that asks for something (remove: only false does; every other input: any non-empty value).
+// setByUser: a value that asks for something (remove: only false; isolation: not "default"; others: non-empty).
 func setByUser(key string, v resource.PropertyValue) bool {
 	switch {
 	case key == "remove":
 		return v.IsBool() && !v.BoolValue()
+	case key == "isolation":
+		return v.IsString() && v.StringValue() != "" && v.StringValue() != "default"
 	case v.IsBool():
 		return v.BoolValue()
 	case v.IsNumber():

@@ -83,9 +83,12 @@ func lowerFirst(s string) string {
 // pulumi-tfgen-docker (empty while generating it).
 func Provider(version string, metadata []byte) tfbridge.ProviderInfo {
 	ctx := context.Background()
-	p := pftfbridge.MuxShimWithPF(ctx,
-		sdkv2.NewProvider(upstream.SDKv2(UpstreamVersion)),
-		upstream.Framework(UpstreamVersion))
+	sdk := upstream.SDKv2(UpstreamVersion)
+	for _, tf := range []string{"docker_image", "docker_registry_image"} {
+		refuseIgnoredByEngine(Resources[tf], sdk.ResourcesMap[tf], upstream.EngineVersion)
+		buildxOnProviderEngine(Resources[tf], sdk.ResourcesMap[tf], upstream.Endpoint)
+	}
+	p := pftfbridge.MuxShimWithPF(ctx, sdkv2.NewProvider(sdk), upstream.Framework(UpstreamVersion))
 
 	if len(metadata) == 0 {
 		metadata = []byte("{}")

@@ -117,7 +117,7 @@ func TestRefuseDroppedBuildInputs(t *testing.T) {
 	for _, ok := range []resource.PropertyMap{
 		build(map[string]interface{}{"context": ".", "useLegacyBuilder": true, "labels": map[string]interface{}{"a": "b"},
 			"remove": true, "shmSize": 1 << 20, "target": "one"}),
-		build(map[string]interface{}{"context": ".", "label": map[string]interface{}{"a": "b"}, "memory": 1 << 26}),
+		build(map[string]interface{}{"context": ".", "label": map[string]interface{}{"a": "b"}, "isolation": "default"}),
 		resource.NewPropertyMapFromMap(map[string]interface{}{"name": "x"}),
 	} {
 		if _, err := check(context.Background(), ok, nil); err != nil {
@@ -137,6 +137,24 @@ func TestRefuseDroppedBuildInputs(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
+	}
+	// Without useLegacyBuilder, the buildx build's dropped and mangled inputs.
+	_, err = check(context.Background(), build(map[string]interface{}{
+		"context": ".", "labels": map[string]interface{}{"a": "b"}, "memory": 1 << 26, "isolation": "hyperv",
+	}), nil)
+	if err == nil {
+		t.Fatal("inputs the buildx build drops accepted")
+	}
+	for _, want := range []string{"RemoteImage.build.labels = {a} is not applied by the buildx build",
+		"set build.label instead", "build arg named memory", "RemoteImage.build.isolation = \"hyperv\""} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+	unknown := build(map[string]interface{}{"context": ".", "memory": 1 << 26})
+	unknown["build"].ObjectValue()["useLegacyBuilder"] = resource.MakeComputed(resource.NewBoolProperty(false))
+	if _, err := check(context.Background(), unknown, nil); err != nil {
+		t.Errorf("an unknown useLegacyBuilder must wait for its value: %v", err)
 	}
 	secret := build(map[string]interface{}{"context": ".", "useLegacyBuilder": true})
 	secret["build"].ObjectValue()["buildLogFile"] = resource.MakeSecret(resource.NewStringProperty("/tmp/hidden"))
