@@ -24,15 +24,20 @@ var refusedBuildx = map[string]string{
 	"version":        "the buildx build always uses BuildKit",
 	"squash":         "the buildx build cannot squash",
 	"suppressOutput": "the buildx build never reads it (its output goes to build.buildLogFile whole)",
-	"memory":         "the buildx build passes it as a build arg named memory, not as a limit; limit the engine (or the host) instead",
-	"memorySwap":     "the buildx build passes it as a build arg named memoryswap, not as a limit; limit the engine (or the host) instead",
-	"cpuShares":      "the buildx build passes it as a build arg named cpushares, not as a limit; limit the engine (or the host) instead",
-	"cpuQuota":       "the buildx build passes it as a build arg named cpuquota, not as a limit; limit the engine (or the host) instead",
-	"cpuPeriod":      "the buildx build passes it as a build arg named cpuperiod, not as a limit; limit the engine (or the host) instead",
-	"cpuSetCpus":     "the buildx build passes it as a build arg named cpusetcpus, not as a limit; limit the engine (or the host) instead",
-	"cpuSetMems":     "the buildx build passes it as a build arg named cpusetmems, not as a limit; limit the engine (or the host) instead",
+	"memory":         asBuildArg("memory"),
+	"memorySwap":     asBuildArg("memoryswap"),
+	"cpuShares":      asBuildArg("cpushares"),
+	"cpuQuota":       asBuildArg("cpuquota"),
+	"cpuPeriod":      asBuildArg("cpuperiod"),
+	"cpuSetCpus":     asBuildArg("cpusetcpus"),
+	"cpuSetMems":     asBuildArg("cpusetmems"),
 	"isolation":      "the buildx build sends it as the network mode and then overwrites it with build.networkMode",
-	"remove":         "BuildKit keeps no intermediate containers, so false cannot be honoured; leave it unset (true)",
+	"remove":         removeNotHonoured,
+}
+
+// asBuildArg is the reason for a resource limit that the buildx build turns into the build arg named arg.
+func asBuildArg(arg string) string {
+	return "the buildx build passes it as a build arg named " + arg + ", not as a limit; limit the engine (or the host) instead"
 }
 
 // buildxOnProviderEngine wraps a build resource's create. Upstream's buildx build runs through a docker CLI whose

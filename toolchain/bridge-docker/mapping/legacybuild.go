@@ -24,17 +24,23 @@ var refusedLegacy = map[string]string{
 	"sbom":               "buildx only (an attestation); the legacy build never reads it",
 	"sessionId":          "the legacy build replaces it with its own BuildKit session's ID",
 	"version":            "the legacy build always asks the engine for BuildKit (version 2) on API >= 1.39",
-	"memory":             "the engine's BuildKit ignores build resource limits; limit the engine (or the host) instead",
-	"memorySwap":         "the engine's BuildKit ignores build resource limits; limit the engine (or the host) instead",
-	"cpuShares":          "the engine's BuildKit ignores build resource limits; limit the engine (or the host) instead",
-	"cpuQuota":           "the engine's BuildKit ignores build resource limits; limit the engine (or the host) instead",
-	"cpuPeriod":          "the engine's BuildKit ignores build resource limits; limit the engine (or the host) instead",
-	"cpuSetCpus":         "the engine's BuildKit ignores build resource limits; limit the engine (or the host) instead",
-	"cpuSetMems":         "the engine's BuildKit ignores build resource limits; limit the engine (or the host) instead",
+	"memory":             limitsIgnored,
+	"memorySwap":         limitsIgnored,
+	"cpuShares":          limitsIgnored,
+	"cpuQuota":           limitsIgnored,
+	"cpuPeriod":          limitsIgnored,
+	"cpuSetCpus":         limitsIgnored,
+	"cpuSetMems":         limitsIgnored,
 	"cgroupParent":       "the engine's BuildKit ignores it (its build steps run in its own cgroups)",
 	"authConfigs":        "the engine's BuildKit takes registry credentials only from the client's session, and the legacy build gives it none (a FROM in a private registry gets 401 with them)",
-	"remove":             "BuildKit keeps no intermediate containers, so false cannot be honoured; leave it unset (true)",
+	"remove":             removeNotHonoured,
 }
+
+// limitsIgnored: the reason for each of a legacy build's resource limits.
+const limitsIgnored = "the engine's BuildKit ignores build resource limits; limit the engine (or the host) instead"
+
+// removeNotHonoured: remove: false asks to keep intermediate containers, which neither build (both BuildKit) has.
+const removeNotHonoured = "BuildKit keeps no intermediate containers, so false cannot be honoured; leave it unset (true)"
 
 // refuseDroppedBuildInputs is the PreCheckCallback of RemoteImage and RegistryImage (class names the resource): it
 // refuses refusedLegacy's inputs with build.useLegacyBuilder and refusedBuildx's (buildx.go) without it.
